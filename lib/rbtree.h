@@ -88,4 +88,21 @@ static inline struct rb_node *rb_erase_cached(struct rb_node *node, struct rb_ro
 
 #define rb_first_cached(root) (root)->rb_leftmost
 
+/*
+ * Additions (not in the original skeleton):
+ * rb_replace_node_cached - rb_replace_node() that also keeps the cached
+ * leftmost pointer.  Post-order traversal visits children before their
+ * parent, so every node can be freed during the walk (use the _safe macro).
+ */
+void rb_replace_node_cached(struct rb_node *victim, struct rb_node *new,
+			    struct rb_root_cached *root);
+struct rb_node *rb_first_postorder(const struct rb_root *root);
+struct rb_node *rb_next_postorder(const struct rb_node *node);
+
+#define rbtree_postorder_for_each_entry_safe(pos, n, root, field)		\
+	for (pos = rb_entry_safe(rb_first_postorder(root), __typeof__(*pos), field); \
+	     pos && ({ n = rb_entry_safe(rb_next_postorder(&pos->field),	\
+			__typeof__(*pos), field); 1; });			\
+	     pos = n)
+
 #endif /* RMAPLAB_LIB_RBTREE_H */

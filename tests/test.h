@@ -37,7 +37,7 @@ void t_register_dynamic(const char *name, void (*fn)(void *arg), void *arg);
 void t_fail(const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void t_fail_noreturn(const char *file, int line, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4), noreturn));
+	__attribute__((format(printf, 3, 4), __noreturn__));
 void t_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 uint64_t t_seed(void);

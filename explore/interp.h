@@ -1,0 +1,93 @@
+/*
+ * explore/interp.h - running scenario statements against the model
+ *
+ * ex_world holds one run: the machine, the reference semantics, the
+ * scenario's processes, files and bound values.  ex_exec_stmt() runs one
+ * statement; ex_judge_stmt() compares its outcome with the statement's
+ * `==` and with spec/.  ex_run_sequential() is `rmaplab run`: init, the
+ * threads one after another in file order, final, with the invariant
+ * checker after every statement and the leak check at the end.
+ *
+ * Prefix: ex_ (explore/).
+ */
+#ifndef RMAPLAB_EXPLORE_INTERP_H
+#define RMAPLAB_EXPLORE_INTERP_H
+
+#include "explore/lock.h"
+#include "explore/violation.h"
+#include "lang/scn.h"
+#include "mm/variant.h"
+
+struct machine;
+struct spec;
+struct task_struct;
+struct file;
+
+struct ex_world {
+	const struct scenario *scn;
+	struct vm_variants variants;
+	struct machine *machine;
+	struct spec *spec;
+	struct task_struct **procs;	/* by symbol; NULL: not created, or exited */
+	struct file **files;		/* by symbol */
+	uint64_t *values;		/* by symbol */
+	bool *bound;			/* by symbol: has a value */
+	struct ex_thread *threads;	/* [0] init, [1..n] threads, [n+1] final */
+	int nr_threads;
+};
+
+/* Status of one statement's execution. */
+enum ex_status {
+	EX_OK,			/* ran; the outcome is in *out */
+	EX_UNIMPLEMENTED,	/* the operation belongs to a later issue */
+	EX_UNBOUND,		/* an argument names a value whose binding failed */
+};
+
+int ex_world_init(struct ex_world *w, const struct scenario *scn, const struct vm_variants *v);
+/* Tear down: exits what remains, checks leaks (into the sink if @check). */
+void ex_world_finish(struct ex_world *w, bool check);
+/* After a fatal violation: free everything without walking the model. */
+void ex_world_abandon(struct ex_world *w);
+
+enum ex_status ex_exec_stmt(struct ex_world *w, const struct scn_stmt *st, struct scn_args *args,
+			    struct scn_outcome *out);
+
+/*
+ * ex_judge_stmt - compare @out with the statement's `==` (or with success)
+ * and, when @with_spec, with the reference semantics; report violations
+ * to the sink; bind NAME = on success.  Returns the verdict: EX_KIND_NONE,
+ * EX_EXPECT or EX_DATA.
+ */
+enum ex_kind ex_judge_stmt(struct ex_world *w, const struct scn_stmt *st,
+			   const struct scn_args *args, const struct scn_outcome *out,
+			   bool with_spec, char *predicted, size_t predicted_size);
+
+/* The variants of a run: defaults, then the scenario's lines, then @overrides. */
+void ex_variants_for(const struct scenario *scn, const struct scn_setting *overrides, int nr,
+		     struct vm_variants *out);
+
+/* ------------------------------------------------------------------ */
+/* rmaplab run */
+
+struct ex_step_record {
+	const struct scn_section *section;
+	const struct scn_stmt *stmt;
+	char result[160];		/* the model's outcome */
+	char predicted[160];		/* spec/'s, when it differs */
+	enum ex_kind verdict;		/* EX_KIND_NONE: held */
+};
+
+struct ex_run_report {
+	const struct scenario *scn;
+	struct vm_variants variants;
+	struct ex_step_record *steps;
+	int nr_steps;
+	struct ex_violation violation;	/* the first; kind EX_KIND_NONE if none */
+	const struct scn_stmt *unimplemented;	/* the statement that stopped the run */
+};
+
+void ex_run_sequential(const struct scenario *scn, const struct vm_variants *variants,
+		       struct ex_run_report *rep);
+void ex_run_report_free(struct ex_run_report *rep);
+
+#endif /* RMAPLAB_EXPLORE_INTERP_H */

@@ -1,0 +1,149 @@
+/*
+ * mm/inode.c - files as the model needs them (the parts of fs/inode.c,
+ * fs/file_table.c, fs/read_write.c and fs/open.c that mm meets)
+ *
+ * Models: inodes with i_size, i_rwsem and one address_space (page cache,
+ *         i_mmap, i_mmap_rwsem, invalidate_lock); struct file references
+ *         (VMAs hold them); pread/pwrite/ftruncate entry points with their
+ *         argument checks; eviction of an inode's page cache when its last
+ *         reference goes.
+ * A regular file has a disk (see mm/filemap.c); its s_maxbytes is
+ * MAX_LFS_FILESIZE, as tmpfs's.
+ * Leaves out: directories, names, permissions, O_DIRECT, writeback.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "mm/internal.h"
+
+struct inode *inode_alloc(const char *name, bool shmem)
+{
+	struct inode *inode = vm_alloc(VM_ALLOC_INODE, sizeof(*inode));
+	struct address_space *mapping;
+
+	if (!inode)
+		return NULL;
+	inode->i_count = 1;
+	inode->shmem = shmem;
+	inode->i_ino = ++machine->next_ino;
+	snprintf(inode->name, sizeof(inode->name), "%s", name);
+	ex_lock_init(&inode->i_rwsem, &ex_class_i_rwsem);
+	xa_init(&inode->disk, vm_xa_alloc, vm_xa_free, NULL);
+	mapping = &inode->i_data;
+	mapping->host = inode;
+	xa_init(&mapping->i_pages, vm_xa_alloc, vm_xa_free, NULL);
+	ex_lock_init(&mapping->i_pages_lock, &ex_class_i_pages);
+	mapping->i_mmap = RB_ROOT_CACHED;
+	ex_lock_init(&mapping->i_mmap_rwsem, &ex_class_i_mmap_rwsem);
+	ex_lock_init(&mapping->invalidate_lock, &ex_class_invalidate_lock);
+	list_add_tail(&inode->i_list, &machine->inode_list);
+	return inode;
+}
+
+/* iput: the last reference frees the page cache, the disk and the inode. */
+void iput(struct inode *inode)
+{
+	uint64_t index = 0;
+	unsigned char *block;
+
+	VM_BUG_ON(inode->i_count <= 0);
+	if (--inode->i_count)
+		return;
+	VM_BUG_ON(!RB_EMPTY_ROOT(&inode->i_data.i_mmap.rb_root));
+	truncate_inode_pages_final(&inode->i_data);
+	VM_BUG_ON(inode->i_data.nrpages);
+	while ((block = xa_find(&inode->disk, &index, UINT64_MAX))) {
+		xa_erase(&inode->disk, index);
+		vm_free(VM_ALLOC_DISK, block);
+	}
+	xa_destroy(&inode->disk);
+	xa_destroy(&inode->i_data.i_pages);
+	list_del(&inode->i_list);
+	vm_free(VM_ALLOC_INODE, inode);
+}
+
+/**
+ * file_create - a regular file of @size zero bytes, opened read-write.
+ * Returns it with one reference (the scenario's), or NULL on ENOMEM.
+ */
+struct file *file_create(const char *name, loff_t size)
+{
+	struct inode *inode = inode_alloc(name, false);
+	struct file *file;
+
+	if (!inode)
+		return NULL;
+	i_size_write(inode, size);
+	file = vm_alloc(VM_ALLOC_FILE, sizeof(*file));
+	if (!file) {
+		iput(inode);
+		return NULL;
+	}
+	file->f_inode = inode;
+	file->f_mapping = &inode->i_data;
+	file->f_count = 1;
+	return file;
+}
+
+void fput(struct file *file)
+{
+	VM_BUG_ON(file->f_count <= 0);
+	if (--file->f_count)
+		return;
+	iput(file->f_inode);
+	vm_free(VM_ALLOC_FILE, file);
+}
+
+/* pread(2): -EINVAL for a negative offset; the bytes read or -ENOMEM. */
+long kernel_read(struct file *file, unsigned char *buf, unsigned long len, unsigned long long pos)
+{
+	if (pos > (unsigned long long)MAX_LFS_FILESIZE)
+		return -EINVAL;
+	if (!len)
+		return 0;
+	return filemap_read(file->f_mapping, buf, len, pos);
+}
+
+/* pwrite(2): -EINVAL for a negative offset or one that overflows. */
+long kernel_write(struct file *file, const struct user_buf *buf, unsigned long long pos)
+{
+	struct inode *inode = file->f_inode;
+	long ret;
+
+	if (pos > (unsigned long long)MAX_LFS_FILESIZE ||
+	    buf->len > (unsigned long long)MAX_LFS_FILESIZE - pos)
+		return -EINVAL;
+	if (!buf->len)
+		return 0;
+	inode_lock(inode);
+	ret = generic_perform_write(file, buf, pos);
+	inode_unlock(inode);
+	return ret;
+}
+
+/**
+ * do_truncate - ftruncate(2): under i_rwsem, i_size is written first, then
+ * with invalidate_lock held for writing the page cache is truncated (unmap,
+ * remove, unmap again) and the disk cut.  -EINVAL for a negative length.
+ * Context: takes i_rwsem, then invalidate_lock; may yield.
+ */
+int do_truncate(struct file *file, unsigned long long length)
+{
+	struct inode *inode = file->f_inode;
+	struct address_space *mapping = file->f_mapping;
+	loff_t oldsize;
+
+	if (length > (unsigned long long)MAX_LFS_FILESIZE)
+		return -EINVAL;
+	inode_lock(inode);
+	oldsize = i_size_read(inode);
+	i_size_write(inode, (loff_t)length);
+	if ((loff_t)length > oldsize)
+		pagecache_isize_extended(inode, oldsize, (loff_t)length);
+	filemap_invalidate_lock(mapping);
+	truncate_pagecache(inode, (loff_t)length);
+	file_truncate_disk(inode, (loff_t)length);
+	filemap_invalidate_unlock(mapping);
+	inode_unlock(inode);
+	return 0;
+}

@@ -1,0 +1,95 @@
+/*
+ * mm/locking.h - the kernel's lock API on the explore/ lock layer.
+ * See lock ordering in mm/rmap.c.
+ *
+ * Every call passes the calling model function's name, so traces name
+ * the kernel function that took or dropped each lock.
+ */
+#ifndef RMAPLAB_MM_LOCKING_H
+#define RMAPLAB_MM_LOCKING_H
+
+#include "explore/lock.h"
+#include "mm/mm_types.h"
+
+#define SINGLE_DEPTH_NESTING 1
+
+/* spinlocks */
+#define spin_lock(l)			ex_lock_acquire((l), EX_EXCL, 0, __func__)
+#define spin_lock_nested(l, sub)	ex_lock_acquire((l), EX_EXCL, (sub), __func__)
+#define spin_trylock(l)			ex_lock_tryacquire((l), EX_EXCL, __func__)
+#define spin_unlock(l)			ex_lock_release((l), EX_EXCL, __func__)
+#define spin_is_locked(l)		ex_lock_is_locked(l)
+#define lockdep_assert_held(l)		VM_BUG_ON(!ex_lock_held_by_me((l), -1))
+#define lockdep_assert_held_write(l)	VM_BUG_ON(!ex_lock_held_by_me((l), EX_EXCL))
+
+/* rw_semaphores */
+#define down_read(l)			ex_lock_acquire((l), EX_SHARED, 0, __func__)
+#define down_read_trylock(l)		ex_lock_tryacquire((l), EX_SHARED, __func__)
+#define down_write(l)			ex_lock_acquire((l), EX_EXCL, 0, __func__)
+#define down_write_nested(l, sub)	ex_lock_acquire((l), EX_EXCL, (sub), __func__)
+#define down_write_trylock(l)		ex_lock_tryacquire((l), EX_EXCL, __func__)
+#define up_read(l)			ex_lock_release((l), EX_SHARED, __func__)
+#define up_write(l)			ex_lock_release((l), EX_EXCL, __func__)
+#define downgrade_write(l)		ex_lock_downgrade((l), __func__)
+
+/* mmap_lock (include/linux/mmap_lock.h) */
+#define mmap_read_lock(mm)		down_read(&(mm)->mmap_lock)
+#define mmap_read_trylock(mm)		down_read_trylock(&(mm)->mmap_lock)
+#define mmap_read_unlock(mm)		up_read(&(mm)->mmap_lock)
+#define mmap_write_lock(mm)		down_write(&(mm)->mmap_lock)
+#define mmap_write_lock_nested(mm, s)	down_write_nested(&(mm)->mmap_lock, (s))
+#define mmap_write_unlock(mm)		up_write(&(mm)->mmap_lock)
+#define mmap_write_downgrade(mm)	downgrade_write(&(mm)->mmap_lock)
+#define mmap_assert_locked(mm)		VM_BUG_ON_MM(!ex_lock_held_by_me(&(mm)->mmap_lock, -1), (mm))
+#define mmap_assert_write_locked(mm)	VM_BUG_ON_MM(!ex_lock_held_by_me(&(mm)->mmap_lock, EX_EXCL), (mm))
+
+/* inode and mapping locks (include/linux/fs.h) */
+#define inode_lock(inode)		down_write(&(inode)->i_rwsem)
+#define inode_unlock(inode)		up_write(&(inode)->i_rwsem)
+#define i_mmap_lock_read(m)		down_read(&(m)->i_mmap_rwsem)
+#define i_mmap_trylock_read(m)		down_read_trylock(&(m)->i_mmap_rwsem)
+#define i_mmap_unlock_read(m)		up_read(&(m)->i_mmap_rwsem)
+#define i_mmap_lock_write(m)		down_write(&(m)->i_mmap_rwsem)
+#define i_mmap_unlock_write(m)		up_write(&(m)->i_mmap_rwsem)
+#define i_mmap_assert_locked(m)		VM_BUG_ON(!ex_lock_held_by_me(&(m)->i_mmap_rwsem, -1))
+#define i_mmap_assert_write_locked(m)	VM_BUG_ON(!ex_lock_held_by_me(&(m)->i_mmap_rwsem, EX_EXCL))
+#define filemap_invalidate_lock(m)	down_write(&(m)->invalidate_lock)
+#define filemap_invalidate_unlock(m)	up_write(&(m)->invalidate_lock)
+#define filemap_invalidate_lock_shared(m)   down_read(&(m)->invalidate_lock)
+#define filemap_invalidate_unlock_shared(m) up_read(&(m)->invalidate_lock)
+#define xa_lock(m)			spin_lock(&(m)->i_pages_lock)
+#define xa_unlock(m)			spin_unlock(&(m)->i_pages_lock)
+
+/* anon_vma: always the root's rwsem (mm/internal.h) */
+#define anon_vma_lock_write(av)		down_write(&(av)->root->rwsem)
+#define anon_vma_trylock_write(av)	down_write_trylock(&(av)->root->rwsem)
+#define anon_vma_unlock_write(av)	up_write(&(av)->root->rwsem)
+#define anon_vma_lock_read(av)		down_read(&(av)->root->rwsem)
+#define anon_vma_trylock_read(av)	down_read_trylock(&(av)->root->rwsem)
+#define anon_vma_unlock_read(av)	up_read(&(av)->root->rwsem)
+
+/* folio lock: PG_locked in folio->flags */
+#define folio_lock(f)		ex_bit_lock(&(f)->flags, PG_locked, &ex_class_folio_lock, 0, __func__)
+#define folio_lock_nested(f, s)	ex_bit_lock(&(f)->flags, PG_locked, &ex_class_folio_lock, (s), __func__)
+#define folio_trylock(f)	ex_bit_trylock(&(f)->flags, PG_locked, &ex_class_folio_lock, __func__)
+#define folio_unlock(f)		ex_bit_unlock(&(f)->flags, PG_locked, &ex_class_folio_lock, __func__)
+#define folio_wait_locked(f)	ex_bit_wait(&(f)->flags, PG_locked, &ex_class_folio_lock, __func__)
+#define folio_test_locked(f)	(((f)->flags >> PG_locked) & 1)
+
+/* fork's write_protect_seq (a seqcount: writers are schedule points, not locks) */
+static inline void raw_write_seqcount_begin(seqcount_t *s)
+{
+	s->sequence++;
+	ex_sched_point("write_protect_seq begin");
+}
+
+static inline void raw_write_seqcount_end(seqcount_t *s)
+{
+	ex_sched_point("write_protect_seq end");
+	s->sequence++;
+}
+
+#define cond_resched()		ex_cond_resched(__func__)
+#define sched_point(name)	ex_sched_point(name)
+
+#endif /* RMAPLAB_MM_LOCKING_H */

@@ -1,0 +1,236 @@
+/*
+ * mm/mm.h - the model's interface: object helpers used across mm/, and
+ * the entry points the scenario interpreter calls (the "syscalls").
+ *
+ * Errors inside the model are negative errnos; "the model returned
+ * -ENOMEM" is an outcome, "the model is inconsistent" is a VM_BUG_ON.
+ */
+#ifndef RMAPLAB_MM_MM_H
+#define RMAPLAB_MM_MM_H
+
+#include <errno.h>
+#include <sys/mman.h>
+
+#include "explore/violation.h"
+#include "mm/locking.h"
+#include "mm/mm_types.h"
+#include "mm/mmdebug.h"
+#include "mm/pgtable.h"
+
+#ifndef MADV_COLD
+#define MADV_COLD 20
+#endif
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT 21
+#endif
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22
+#endif
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+#ifndef MADV_COLLAPSE
+#define MADV_COLLAPSE 25
+#endif
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE 0x100000
+#endif
+
+/* ------------------------------------------------------------------ */
+/* Folio helpers (include/linux/page-flags.h, mm.h) */
+
+static inline bool folio_test_flag(const struct folio *f, int bit) { return (f->flags >> bit) & 1; }
+static inline void folio_set_flag(struct folio *f, int bit) { f->flags |= 1UL << bit; }
+static inline void folio_clear_flag(struct folio *f, int bit) { f->flags &= ~(1UL << bit); }
+
+#define FOLIO_FLAG_FUNCS(name, bit)							\
+static inline bool folio_test_##name(const struct folio *f) { return folio_test_flag(f, bit); } \
+static inline void folio_set_##name(struct folio *f) { folio_set_flag(f, bit); }	\
+static inline void folio_clear_##name(struct folio *f) { folio_clear_flag(f, bit); }
+
+FOLIO_FLAG_FUNCS(referenced, PG_referenced)
+FOLIO_FLAG_FUNCS(uptodate, PG_uptodate)
+FOLIO_FLAG_FUNCS(dirty, PG_dirty)
+FOLIO_FLAG_FUNCS(lru, PG_lru)
+FOLIO_FLAG_FUNCS(active, PG_active)
+FOLIO_FLAG_FUNCS(writeback, PG_writeback)
+FOLIO_FLAG_FUNCS(reserved, PG_reserved)
+FOLIO_FLAG_FUNCS(swapcache, PG_swapcache)
+FOLIO_FLAG_FUNCS(swapbacked, PG_swapbacked)
+FOLIO_FLAG_FUNCS(buddy, PG_buddy)
+FOLIO_FLAG_FUNCS(isolated, PG_isolated)
+
+/* PageAnonExclusive is per page; for small folios, the folio's flag. */
+static inline bool PageAnonExclusive(const struct folio *f) { return folio_test_flag(f, PG_anon_exclusive); }
+static inline void SetPageAnonExclusive(struct folio *f) { folio_set_flag(f, PG_anon_exclusive); }
+static inline void ClearPageAnonExclusive(struct folio *f) { folio_clear_flag(f, PG_anon_exclusive); }
+
+static inline int folio_nid(const struct folio *f) { return (int)((f->flags >> FOLIO_NODE_SHIFT) & FOLIO_FIELD_MASK); }
+static inline unsigned int folio_order(const struct folio *f) { return (unsigned int)((f->flags >> FOLIO_ORDER_SHIFT) & FOLIO_FIELD_MASK); }
+static inline long folio_nr_pages(const struct folio *f) { return 1L << folio_order(f); }
+
+static inline unsigned long folio_pfn(const struct folio *f) { return (unsigned long)(f - machine->mem_map); }
+static inline struct folio *pfn_folio(unsigned long pfn) { return &machine->mem_map[pfn]; }
+static inline bool pfn_valid(unsigned long pfn) { return pfn < machine->max_pfn; }
+static inline unsigned char *folio_address(const struct folio *f) { return f->virtual; }
+
+static inline bool folio_test_anon(const struct folio *f)
+{
+	return ((unsigned long)(uintptr_t)f->mapping & FOLIO_MAPPING_ANON) != 0;
+}
+
+static inline struct anon_vma *folio_anon_vma(const struct folio *f)
+{
+	if (!folio_test_anon(f))
+		return NULL;
+	return (struct anon_vma *)(uintptr_t)((unsigned long)(uintptr_t)f->mapping & ~FOLIO_MAPPING_ANON);
+}
+
+/* The file mapping of a page-cache folio (NULL for anon or truncated). */
+static inline struct address_space *folio_mapping(const struct folio *f)
+{
+	return folio_test_anon(f) ? NULL : f->mapping;
+}
+
+static inline int folio_mapcount(const struct folio *f) { return f->_mapcount + 1; }
+static inline bool folio_mapped(const struct folio *f) { return folio_mapcount(f) > 0; }
+static inline int folio_ref_count(const struct folio *f) { return f->_refcount; }
+static inline bool is_zero_folio(const struct folio *f) { return f == machine->zero_folio; }
+
+static inline void folio_get(struct folio *f)
+{
+	VM_BUG_ON_FOLIO(f->_refcount <= 0, f);
+	f->_refcount++;
+}
+
+static inline void folio_ref_add(struct folio *f, int nr)
+{
+	VM_BUG_ON_FOLIO(f->_refcount <= 0, f);
+	f->_refcount += nr;
+}
+
+void folio_put(struct folio *folio);		/* frees on the last reference */
+void folio_put_refs(struct folio *folio, int refs);
+
+/* ------------------------------------------------------------------ */
+/* VMA helpers */
+
+static inline bool vma_is_anonymous(const struct vm_area_struct *vma) { return !vma->vm_file; }
+static inline unsigned long vma_pages(const struct vm_area_struct *vma)
+{
+	return (vma->vm_end - vma->vm_start) >> PAGE_SHIFT;
+}
+
+static inline pgoff_t linear_page_index(const struct vm_area_struct *vma, unsigned long addr)
+{
+	return ((addr - vma->vm_start) >> PAGE_SHIFT) + vma->vm_pgoff;
+}
+
+static inline bool vma_is_temporary_stack(const struct vm_area_struct *vma)
+{
+	if (!(vma->vm_flags & VM_GROWSDOWN))
+		return false;
+	return (vma->vm_flags & VM_STACK_INCOMPLETE_SETUP) == VM_STACK_INCOMPLETE_SETUP;
+}
+
+static inline bool is_cow_mapping(unsigned long flags)
+{
+	return (flags & (VM_SHARED | VM_MAYWRITE)) == VM_MAYWRITE;
+}
+
+static inline bool vma_is_accessible(const struct vm_area_struct *vma)
+{
+	return vma->vm_flags & VM_ACCESS_FLAGS;
+}
+
+static inline unsigned long vm_start_gap(const struct vm_area_struct *vma)
+{
+	unsigned long start = vma->vm_start;
+
+	if (vma->vm_flags & VM_GROWSDOWN) {
+		start -= STACK_GUARD_GAP;
+		if (start > vma->vm_start)
+			start = 0;
+	}
+	return start;
+}
+
+static inline unsigned long vm_end_gap(const struct vm_area_struct *vma)
+{
+	return vma->vm_end;
+}
+
+/* ------------------------------------------------------------------ */
+/* The machine (mm/mm_init.c, mm/page_alloc.c) */
+
+struct machine *machine_create(const struct vm_config *config, const struct vm_variants *variants);
+/* Frees every object through the allocation list: safe after a VM_BUG_ON. */
+void machine_destroy(struct machine *m);
+
+void *vm_alloc(enum vm_alloc_site site, size_t size);	/* zeroed; NULL on (injected) failure */
+void vm_free(enum vm_alloc_site site, void *ptr);
+bool vm_should_fail(enum vm_alloc_site site);		/* consume one injection decision */
+const char *vm_alloc_site_name(enum vm_alloc_site site);
+void vm_inject(enum vm_alloc_site site, unsigned long after, unsigned long times);
+
+#define __GFP_ZERO 0x1u
+struct folio *folio_alloc(unsigned int gfp, unsigned int order, int nid);	/* nid < 0: any */
+struct folio *vma_alloc_folio(unsigned int gfp, unsigned int order, struct vm_area_struct *vma,
+			      unsigned long addr);
+
+/* ------------------------------------------------------------------ */
+/* Entry points for the interpreter: processes, files, syscalls. */
+
+struct task_struct *task_create(void);			/* proc P: NULL on ENOMEM */
+int copy_process(struct task_struct *parent, struct task_struct **childp);	/* fork */
+void do_exit(struct task_struct *task);		/* exit: frees the task */
+
+/* A source of bytes for writes: literal bytes, or one byte repeated. */
+struct user_buf {
+	const unsigned char *bytes;	/* NULL: every byte is fill */
+	unsigned char fill;
+	unsigned long len;
+};
+
+static inline unsigned char user_buf_byte(const struct user_buf *b, unsigned long i)
+{
+	return b->bytes ? b->bytes[i] : b->fill;
+}
+
+void user_buf_copy(unsigned char *dst, const struct user_buf *src, unsigned long off,
+		   unsigned long n);
+
+/* Results of user accesses (the CPU): 0, or one of these. */
+enum uaccess_fault {
+	UA_OK = 0,
+	UA_SIGSEGV,
+	UA_SIGBUS,
+	UA_ENOMEM,
+};
+
+/* write P ADDR DATA / read P ADDR LEN, page by page; *done = pages completed */
+enum uaccess_fault uaccess_write(struct mm_struct *mm, unsigned long addr,
+				 const struct user_buf *buf, unsigned long *done);
+enum uaccess_fault uaccess_read(struct mm_struct *mm, unsigned long addr, unsigned char *out,
+				unsigned long len, unsigned long *done);
+
+/* mmap(2) and friends: the result, or a negative errno. *progress: pages populated */
+long sys_mmap(struct mm_struct *mm, unsigned long addr, unsigned long len, unsigned long prot,
+	      unsigned long flags, struct file *file, unsigned long off, unsigned long *progress);
+int sys_munmap(struct mm_struct *mm, unsigned long addr, unsigned long len);
+int sys_mprotect(struct mm_struct *mm, unsigned long addr, unsigned long len, unsigned long prot);
+int sys_madvise(struct mm_struct *mm, unsigned long addr, unsigned long len, int behavior,
+		unsigned long *progress);
+
+/* Files (models fs/: open, read, write, ftruncate) */
+struct file *file_create(const char *name, loff_t size);	/* NULL on ENOMEM */
+void fput(struct file *file);
+static inline struct file *get_file(struct file *f) { f->f_count++; return f; }
+long kernel_read(struct file *file, unsigned char *buf, unsigned long len, unsigned long long pos);
+long kernel_write(struct file *file, const struct user_buf *buf, unsigned long long pos);
+int do_truncate(struct file *file, unsigned long long length);
+
+/* Drop every clean, unmapped page-cache page (echo 1 > drop_caches). */
+void drop_pagecache(void);
+
+#endif /* RMAPLAB_MM_MM_H */

@@ -1,0 +1,159 @@
+/*
+ * mm/mprotect.c - changing the protection of a range (model)
+ *
+ * Models: do_mprotect_pkey (sys_mprotect), mprotect_fixup (merge or split
+ *         through vma_modify_flags), change_protection / change_pte_range
+ *         (pte_modify to the new vm_page_prot, PROT_NONE ptes become
+ *         inaccessible, writable migration entries become readable, and
+ *         the upgrade to writable of exclusive anon pages and dirty shared
+ *         pages that can_change_pte_writable allows).
+ * Leaves out: pkeys, PROT_GROWSDOWN/GROWSUP, VM_ACCOUNT charging, NUMA
+ *         hinting, soft-dirty and uffd-wp tracking.
+ */
+#include "lib/util.h"
+#include "mm/internal.h"
+
+static bool vma_wants_manual_pte_write_upgrade(const struct vm_area_struct *vma)
+{
+	if (vma->vm_flags & VM_SHARED)
+		return vma_wants_writenotify(vma);
+	return vma->vm_flags & VM_WRITE;
+}
+
+static bool can_change_pte_writable(struct vm_area_struct *vma, unsigned long addr, pte_t pte)
+{
+	struct folio *folio;
+
+	if (!(vma->vm_flags & VM_WRITE) || pte_protnone(pte))
+		return false;
+	if (!(vma->vm_flags & VM_SHARED)) {
+		folio = vm_normal_folio(vma, addr, pte);
+		return folio && folio_test_anon(folio) && PageAnonExclusive(folio);
+	}
+	return pte_dirty(pte);
+}
+
+/*
+ * change_protection - rewrite the ptes of [start, end) for @vma's new flags.
+ * Context: mmap_lock held for writing; takes each table's PTL.
+ */
+static void change_protection(struct vm_area_struct *vma, unsigned long start, unsigned long end)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	bool try_writable = vma_wants_manual_pte_write_upgrade(vma);
+	bool accessible = vma_is_accessible(vma);
+
+	while (start < end) {
+		unsigned long next = pmd_addr_end(start, end), addr;
+		spinlock_t *ptl;
+		pte_t *pte;
+
+		if (!walk_pte_table(mm, start)) {
+			start = next;
+			continue;
+		}
+		pte = pte_offset_map_lock(mm, start, &ptl);
+		for (addr = start; addr < next; addr += PAGE_SIZE, pte++) {
+			pte_t old = ptep_get(pte), new;
+
+			if (pte_none(old))
+				continue;
+			if (!pte_present(old)) {
+				softleaf_t entry = softleaf_from_pte(old);
+
+				if (softleaf_is_migration_write(entry) && !(vma->vm_flags & VM_WRITE)) {
+					struct folio *folio = pfn_folio(softleaf_to_pfn(entry));
+
+					entry = folio_test_anon(folio) ?
+						make_readable_exclusive_migration_entry(softleaf_to_pfn(entry)) :
+						make_readable_migration_entry(softleaf_to_pfn(entry));
+					set_pte_at(mm, addr, pte, softleaf_to_pte(entry));
+				}
+				continue;
+			}
+			new = pte_modify(old, vma->vm_page_prot, accessible);
+			if (try_writable && !pte_write(new) && can_change_pte_writable(vma, addr, new))
+				new = pte_mkwrite(new);
+			set_pte_at(mm, addr, pte, new);
+		}
+		pte_unmap_unlock(pte, ptl);
+		start = next;
+	}
+}
+
+/**
+ * mprotect_fixup - give [start, end) of @vma the flags @newflags.
+ * Returns 0 or -ENOMEM; *pprev is the VMA now covering the range.
+ * Context: mmap_lock held for writing.
+ */
+int mprotect_fixup(struct vm_area_struct *vma, struct vm_area_struct **pprev, unsigned long start,
+		   unsigned long end, unsigned long newflags)
+{
+	int err = 0;
+
+	if (newflags == vma->vm_flags) {
+		*pprev = vma;
+		return 0;
+	}
+	vma = vma_modify_flags(vma, start, end, newflags, &err);
+	if (!vma)
+		return err;
+	*pprev = vma;
+	vma->vm_flags = newflags;
+	vma_set_page_prot(vma);
+	change_protection(vma, start, end);
+	return 0;
+}
+
+/**
+ * sys_mprotect - mprotect(2): the mappings from @start are changed in
+ * turn; a hole before the end stops with -ENOMEM, keeping the changes
+ * already made (as the kernel does).
+ * Context: takes mmap_lock for writing.
+ */
+int sys_mprotect(struct mm_struct *mm, unsigned long start, unsigned long len, unsigned long prot)
+{
+	unsigned long end, tmp, nstart;
+	struct vm_area_struct *vma, *prev;
+	int error = -ENOMEM;
+
+	if (offset_in_page(start))
+		return -EINVAL;
+	if (!len)
+		return 0;
+	len = PAGE_ALIGN(len);
+	end = start + len;
+	if (end <= start)
+		return -ENOMEM;
+	mmap_write_lock(mm);
+	vma = find_vma(mm, start);
+	if (!vma || vma->vm_start >= end || vma->vm_start > start)
+		goto out;
+	nstart = start;
+	tmp = vma->vm_start;
+	for (; vma && vma->vm_start < end; vma = prev->vm_next) {
+		unsigned long newflags = vma->vm_flags & ~VM_ACCESS_FLAGS;
+
+		if (vma->vm_start != tmp) {
+			error = -ENOMEM;
+			break;
+		}
+		if (prot & PROT_READ)
+			newflags |= VM_READ;
+		if (prot & PROT_WRITE)
+			newflags |= VM_WRITE;
+		if (prot & PROT_EXEC)
+			newflags |= VM_EXEC;
+		tmp = MIN(vma->vm_end, end);
+		error = mprotect_fixup(vma, &prev, nstart, tmp, newflags);
+		if (error)
+			break;
+		tmp = prev->vm_end;
+		nstart = tmp;
+	}
+	if (!error && tmp < end)
+		error = -ENOMEM;
+out:
+	mmap_write_unlock(mm);
+	return error;
+}

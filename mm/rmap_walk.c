@@ -1,0 +1,351 @@
+/*
+ * mm/rmap_walk.c - walking the reverse map (model)
+ *
+ * Models: rmap_walk, rmap_walk_locked, rmap_walk_anon, rmap_walk_file,
+ *         vma_address, try_to_unmap / try_to_unmap_one (file folios; anon
+ *         folios need swap, which comes later), folio_referenced.
+ * A walker holds the folio lock, then the rmap lock for reading (the
+ * anon_vma root's rwsem or i_mmap_rwsem), and visits every VMA whose
+ * interval covers the folio, in tree order: ascending start pgoff, equal
+ * starts oldest first.  The variants anon_walk and file_walk reverse the
+ * order among equal starts (seeds 001 and 000).
+ * See lock ordering in mm/rmap.c.
+ * Leaves out: KSM, hugetlb, device memory, batched TLB flushes.
+ */
+#include "mm/internal.h"
+
+/**
+ * vma_address - where page @pgoff (of a folio of @nr pages) sits in @vma,
+ * or -EFAULT when it does not fall inside.
+ */
+unsigned long vma_address(const struct vm_area_struct *vma, pgoff_t pgoff, unsigned long nr)
+{
+	unsigned long address;
+
+	if (pgoff >= vma->vm_pgoff) {
+		address = vma->vm_start + ((pgoff - vma->vm_pgoff) << PAGE_SHIFT);
+		if (address < vma->vm_start || address >= vma->vm_end)
+			address = (unsigned long)-EFAULT;
+	} else if (pgoff + nr - 1 >= vma->vm_pgoff) {
+		address = vma->vm_start;
+	} else {
+		address = (unsigned long)-EFAULT;
+	}
+	return address;
+}
+
+/* Visit one candidate VMA; false stops the walk. */
+static bool rmap_visit(struct folio *folio, struct vm_area_struct *vma,
+		       struct rmap_walk_control *rwc)
+{
+	unsigned long address = vma_address(vma, folio->index, (unsigned long)folio_nr_pages(folio));
+
+	VM_BUG_ON_VMA(address == (unsigned long)-EFAULT, vma);
+	cond_resched();
+	if (rwc->invalid_vma && rwc->invalid_vma(vma, rwc->arg))
+		return true;
+	if (!rwc->rmap_one(folio, vma, address, rwc->arg))
+		return false;
+	return !(rwc->done && rwc->done(folio));
+}
+
+/*
+ * The VMAs a walk visits, in visiting order.  The kernel iterates the tree
+ * lazily; the tree cannot change while the walker holds the rmap lock for
+ * reading, so collecting first visits the same VMAs in the same order.
+ * Reversal among equal start pgoffs is the newest_first variant.
+ */
+struct walk_list {
+	struct vm_area_struct **vmas;
+	unsigned long *starts;
+	int nr, cap;
+};
+
+static void walk_list_add(struct walk_list *wl, struct vm_area_struct *vma)
+{
+	if (wl->nr == wl->cap) {
+		int cap = wl->cap ? wl->cap * 2 : 16;
+		struct vm_area_struct **v = vm_alloc(VM_ALLOC_TEMP, (size_t)cap * sizeof(*v));
+		unsigned long *s = vm_alloc(VM_ALLOC_TEMP, (size_t)cap * sizeof(*s));
+
+		if (!v || !s)
+			ex_panic("rmap walk: no memory for the visit list");
+		for (int i = 0; i < wl->nr; i++) {
+			v[i] = wl->vmas[i];
+			s[i] = wl->starts[i];
+		}
+		vm_free(VM_ALLOC_TEMP, wl->vmas);
+		vm_free(VM_ALLOC_TEMP, wl->starts);
+		wl->vmas = v;
+		wl->starts = s;
+		wl->cap = cap;
+	}
+	wl->starts[wl->nr] = vma->vm_pgoff;
+	wl->vmas[wl->nr++] = vma;
+}
+
+/*
+ * Seeds 000 and 001: a walk that visits equal-start VMAs newest first
+ * meets mremap's or fork's destination before its source.
+ */
+static void walk_list_reverse_equal_starts(struct walk_list *wl)
+{
+	for (int i = 0; i < wl->nr;) {
+		int j = i;
+
+		while (j + 1 < wl->nr && wl->starts[j + 1] == wl->starts[i])
+			j++;
+		for (int a = i, b = j; a < b; a++, b--) {
+			struct vm_area_struct *t = wl->vmas[a];
+
+			wl->vmas[a] = wl->vmas[b];
+			wl->vmas[b] = t;
+		}
+		i = j + 1;
+	}
+}
+
+static void walk_list_free(struct walk_list *wl)
+{
+	vm_free(VM_ALLOC_TEMP, wl->vmas);
+	vm_free(VM_ALLOC_TEMP, wl->starts);
+}
+
+static struct anon_vma *rmap_walk_anon_lock(struct folio *folio, struct rmap_walk_control *rwc)
+{
+	struct anon_vma *anon_vma;
+
+	if (rwc->anon_lock)
+		return rwc->anon_lock(folio, rwc);
+	anon_vma = folio_anon_vma(folio);
+	if (!anon_vma)
+		return NULL;
+	if (anon_vma_trylock_read(anon_vma))
+		return anon_vma;
+	if (rwc->try_lock) {
+		rwc->contended = true;
+		return NULL;
+	}
+	anon_vma_lock_read(anon_vma);
+	return anon_vma;
+}
+
+/**
+ * rmap_walk_anon - visit every VMA that may map @folio through its anon_vma.
+ * Context: folio locked; takes the anon_vma root lock for reading unless
+ * @locked; may yield (cond_resched per VMA).
+ */
+static void rmap_walk_anon(struct folio *folio, struct rmap_walk_control *rwc, bool locked)
+{
+	pgoff_t start = folio->index, last = start + (unsigned long)folio_nr_pages(folio) - 1;
+	struct anon_vma *anon_vma;
+	struct anon_vma_chain *avc;
+
+	VM_BUG_ON_FOLIO(!folio_test_locked(folio), folio);
+	if (locked) {
+		anon_vma = folio_anon_vma(folio);
+		VM_BUG_ON_FOLIO(!anon_vma, folio);
+	} else {
+		anon_vma = rmap_walk_anon_lock(folio, rwc);
+	}
+	if (!anon_vma)
+		return;
+
+	if (vm_variant(VAR_ANON_WALK) == WALK_OLDEST_FIRST) {
+		anon_vma_interval_tree_foreach(avc, &anon_vma->rb_root, start, last)
+			if (!rmap_visit(folio, avc->vma, rwc))
+				break;
+	} else {
+		struct walk_list wl = { 0 };
+
+		anon_vma_interval_tree_foreach(avc, &anon_vma->rb_root, start, last)
+			walk_list_add(&wl, avc->vma);
+		walk_list_reverse_equal_starts(&wl);
+		for (int i = 0; i < wl.nr; i++)
+			if (!rmap_visit(folio, wl.vmas[i], rwc))
+				break;
+		walk_list_free(&wl);
+	}
+	if (!locked)
+		anon_vma_unlock_read(anon_vma);
+}
+
+/**
+ * rmap_walk_file - visit every VMA of folio->mapping's i_mmap covering it.
+ * The folio lock keeps ->mapping from being cleared (truncation) and the
+ * address_space alive, which makes taking i_mmap_rwsem safe.
+ * Context: folio locked; takes i_mmap_rwsem for reading unless @locked.
+ */
+static void rmap_walk_file(struct folio *folio, struct rmap_walk_control *rwc, bool locked)
+{
+	struct address_space *mapping = folio->mapping;
+	pgoff_t start = folio->index, last = start + (unsigned long)folio_nr_pages(folio) - 1;
+	struct vm_area_struct *vma;
+
+	VM_BUG_ON_FOLIO(!folio_test_locked(folio), folio);
+	if (!mapping)
+		return;
+	if (!locked) {
+		if (!i_mmap_trylock_read(mapping)) {
+			if (rwc->try_lock) {
+				rwc->contended = true;
+				return;
+			}
+			i_mmap_lock_read(mapping);
+		}
+	}
+	if (vm_variant(VAR_FILE_WALK) == WALK_OLDEST_FIRST) {
+		vma_interval_tree_foreach(vma, &mapping->i_mmap, start, last)
+			if (!rmap_visit(folio, vma, rwc))
+				break;
+	} else {
+		struct walk_list wl = { 0 };
+
+		vma_interval_tree_foreach(vma, &mapping->i_mmap, start, last)
+			walk_list_add(&wl, vma);
+		walk_list_reverse_equal_starts(&wl);
+		for (int i = 0; i < wl.nr; i++)
+			if (!rmap_visit(folio, wl.vmas[i], rwc))
+				break;
+		walk_list_free(&wl);
+	}
+	if (!locked)
+		i_mmap_unlock_read(mapping);
+}
+
+void rmap_walk(struct folio *folio, struct rmap_walk_control *rwc)
+{
+	if (folio_test_anon(folio))
+		rmap_walk_anon(folio, rwc, false);
+	else
+		rmap_walk_file(folio, rwc, false);
+}
+
+/* The caller holds the rmap lock already (TTU_RMAP_LOCKED). */
+void rmap_walk_locked(struct folio *folio, struct rmap_walk_control *rwc)
+{
+	if (folio_test_anon(folio))
+		rmap_walk_anon(folio, rwc, true);
+	else
+		rmap_walk_file(folio, rwc, true);
+}
+
+/* ------------------------------------------------------------------ */
+/* try_to_unmap */
+
+static int folio_not_mapped(struct folio *folio)
+{
+	return !folio_mapped(folio);
+}
+
+static struct anon_vma *walk_anon_lock(struct folio *folio, struct rmap_walk_control *rwc)
+{
+	return folio_lock_anon_vma_read(folio, rwc->try_lock, &rwc->contended);
+}
+
+/*
+ * try_to_unmap_one - remove @folio's ptes in @vma.  For a file folio the
+ * pte just goes (its data is in the page cache); an anon folio would need
+ * a swap entry, and swap comes later: leaving it mapped is what the
+ * kernel does when it cannot add a page to swap.
+ */
+static bool try_to_unmap_one(struct folio *folio, struct vm_area_struct *vma,
+			     unsigned long address, void *arg)
+{
+	unsigned int flags = (unsigned int)(uintptr_t)arg;
+	struct page_vma_mapped_walk pvmw = {
+		.pfn = folio_pfn(folio), .nr_pages = 1, .pgoff = folio->index, .vma = vma,
+		.address = address, .flags = (flags & TTU_SYNC) ? PVMW_SYNC : 0,
+	};
+
+	if (folio_test_anon(folio))
+		return false;
+	while (page_vma_mapped_walk(&pvmw)) {
+		pte_t pteval = ptep_get_and_clear(vma->vm_mm, pvmw.address, pvmw.pte);
+
+		if (pte_dirty(pteval))
+			folio_mark_dirty(folio);
+		inc_mm_counter(vma->vm_mm, mm_counter_file(folio), -1);
+		folio_remove_rmap_pte(folio, vma);
+		folio_put(folio);
+	}
+	return true;
+}
+
+/**
+ * try_to_unmap - unmap a locked file folio from every process.  Missing a
+ * pte is harmless here: the folio stays mapped and the caller sees it.
+ * Context: folio locked; takes the rmap lock; may yield.
+ */
+void try_to_unmap(struct folio *folio, unsigned int flags)
+{
+	struct rmap_walk_control rwc = {
+		.rmap_one = try_to_unmap_one,
+		.arg = (void *)(uintptr_t)flags,
+		.done = folio_not_mapped,
+		.anon_lock = walk_anon_lock,
+	};
+
+	if (flags & TTU_RMAP_LOCKED)
+		rmap_walk_locked(folio, &rwc);
+	else
+		rmap_walk(folio, &rwc);
+}
+
+/* ------------------------------------------------------------------ */
+/* folio_referenced */
+
+struct referenced_arg {
+	int referenced;
+	int mapcount;
+};
+
+static bool folio_referenced_one(struct folio *folio, struct vm_area_struct *vma,
+				 unsigned long address, void *arg)
+{
+	struct referenced_arg *ra = arg;
+	struct page_vma_mapped_walk pvmw = {
+		.pfn = folio_pfn(folio), .nr_pages = 1, .pgoff = folio->index, .vma = vma,
+		.address = address,
+	};
+
+	while (page_vma_mapped_walk(&pvmw)) {
+		if (pte_young(ptep_get(pvmw.pte))) {
+			*pvmw.pte = pte_mkold(*pvmw.pte);
+			ra->referenced++;
+		}
+		ra->mapcount--;
+	}
+	return ra->mapcount > 0;
+}
+
+/**
+ * folio_referenced - count the ptes that accessed @folio since the last
+ * look (and clear their young bits).  -1 if the rmap lock was contended;
+ * 1 if the folio lock could not be had.
+ * Context: takes the folio lock (trylock) unless @is_locked, and the rmap
+ * lock with trylock.
+ */
+int folio_referenced(struct folio *folio, bool is_locked)
+{
+	struct referenced_arg ra = { .mapcount = folio_mapcount(folio) };
+	struct rmap_walk_control rwc = {
+		.rmap_one = folio_referenced_one,
+		.arg = &ra,
+		.anon_lock = walk_anon_lock,
+		.try_lock = true,
+	};
+	bool we_locked = false;
+
+	if (!ra.mapcount)
+		return 0;
+	if (!is_locked) {
+		we_locked = folio_trylock(folio);
+		if (!we_locked)
+			return 1;
+	}
+	rmap_walk(folio, &rwc);
+	if (we_locked)
+		folio_unlock(folio);
+	return rwc.contended ? -1 : ra.referenced;
+}

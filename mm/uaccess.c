@@ -1,0 +1,174 @@
+/*
+ * mm/uaccess.c - the CPU: user loads and stores through the page tables
+ * (model; the kernel's arch/x86/mm/fault.c do_user_addr_fault)
+ *
+ * Models: a hardware page-table walk with no locks (present, accessible,
+ *         writable for a store; the accessed and dirty bits set as the CPU
+ *         sets them), and on a miss do_user_addr_fault: lock_mm_and_find_vma
+ *         (a growsdown VMA is expanded under mmap_lock taken for writing,
+ *         then downgraded), access_error, handle_mm_fault, and the retry
+ *         when the fault dropped mmap_lock.
+ * The copy within one page is atomic with respect to other threads (there
+ * is no schedule point between the walk and the copy); between pages
+ * other threads may run.
+ * Leaves out: the per-VMA lock, TLBs, signals other than SIGSEGV/SIGBUS.
+ */
+#include <string.h>
+
+#include "lib/util.h"
+#include "mm/internal.h"
+
+#define MAX_FAULT_RETRIES 64
+
+void user_buf_copy(unsigned char *dst, const struct user_buf *src, unsigned long off,
+		   unsigned long n)
+{
+	if (src->bytes)
+		memcpy(dst, src->bytes + off, n);
+	else
+		memset(dst, src->fill, n);
+}
+
+/* lock_mm_and_find_vma: mmap_lock for reading and the VMA, or NULL unlocked. */
+static struct vm_area_struct *lock_mm_and_find_vma(struct mm_struct *mm, unsigned long addr)
+{
+	struct vm_area_struct *vma;
+
+	mmap_read_lock(mm);
+	vma = find_vma(mm, addr);
+	if (vma && vma->vm_start <= addr)
+		return vma;
+	if (!vma || !(vma->vm_flags & VM_GROWSDOWN)) {
+		mmap_read_unlock(mm);
+		return NULL;
+	}
+	/* Expanding the stack needs mmap_lock for writing: drop and retake. */
+	mmap_read_unlock(mm);
+	mmap_write_lock(mm);
+	vma = find_vma(mm, addr);
+	if (!vma)
+		goto fail;
+	if (vma->vm_start <= addr)
+		goto success;
+	if (!(vma->vm_flags & VM_GROWSDOWN) || expand_stack_locked(vma, addr))
+		goto fail;
+success:
+	mmap_write_downgrade(mm);
+	return vma;
+fail:
+	mmap_write_unlock(mm);
+	return NULL;
+}
+
+static bool access_error(bool write, const struct vm_area_struct *vma)
+{
+	if (write)
+		return !(vma->vm_flags & VM_WRITE);
+	return !vma_is_accessible(vma) || !(vma->vm_flags & VM_READ);
+}
+
+/**
+ * do_user_addr_fault - a user access at @addr missed the page tables.
+ * Returns 0 (try the access again) or VM_FAULT_SIGSEGV / SIGBUS / OOM.
+ * Context: no locks held; takes mmap_lock; may yield.
+ */
+vm_fault_t do_user_addr_fault(struct mm_struct *mm, unsigned long addr, bool write)
+{
+	unsigned int flags = FAULT_FLAG_ALLOW_RETRY | FAULT_FLAG_KILLABLE | FAULT_FLAG_USER;
+	struct vm_area_struct *vma;
+	vm_fault_t fault;
+
+	if (write)
+		flags |= FAULT_FLAG_WRITE;
+retry:
+	vma = lock_mm_and_find_vma(mm, addr);
+	if (!vma)
+		return VM_FAULT_SIGSEGV;
+	if (access_error(write, vma)) {
+		mmap_read_unlock(mm);
+		return VM_FAULT_SIGSEGV;
+	}
+	fault = handle_mm_fault(vma, addr, flags);
+	if (fault & VM_FAULT_RETRY) {
+		flags |= FAULT_FLAG_TRIED;	/* mmap_lock was released */
+		goto retry;
+	}
+	mmap_read_unlock(mm);
+	return fault & VM_FAULT_ERROR;
+}
+
+/*
+ * access_page - one access within one page: walk, else fault and walk
+ * again.  @buf is copied to (store) or from (load) the page.
+ */
+static enum uaccess_fault access_page(struct mm_struct *mm, unsigned long addr, unsigned long n,
+				      bool write, const struct user_buf *src, unsigned long src_off,
+				      unsigned char *dst)
+{
+	for (int tries = 0; tries < MAX_FAULT_RETRIES; tries++) {
+		pte_t *ptep = addr < TASK_SIZE ? pte_offset_map(mm, addr) : NULL;
+		pte_t pte = ptep ? ptep_get(ptep) : (pte_t){ 0 };
+		vm_fault_t fault;
+
+		if (addr >= TASK_SIZE)
+			return UA_SIGSEGV;
+		if (pte_present(pte) && !pte_protnone(pte) && (!write || pte_write(pte))) {
+			unsigned char *page = folio_address(pfn_folio(pte_pfn(pte)));
+
+			if (write) {
+				user_buf_copy(page + offset_in_page(addr), src, src_off, n);
+				*ptep = pte_mkdirty(pte_mkyoung(pte));
+			} else {
+				memcpy(dst, page + offset_in_page(addr), n);
+				*ptep = pte_mkyoung(pte);
+			}
+			return UA_OK;
+		}
+		fault = do_user_addr_fault(mm, addr, write);
+		if (fault & VM_FAULT_SIGSEGV)
+			return UA_SIGSEGV;
+		if (fault & VM_FAULT_SIGBUS)
+			return UA_SIGBUS;
+		if (fault & VM_FAULT_OOM)
+			return UA_ENOMEM;
+	}
+	ex_fatal(EX_BUG, dump_mm(mm), NULL,
+		 "the access at %#lx of mm#%lu still misses after %d successful faults",
+		 addr, mm->mm_id, MAX_FAULT_RETRIES);
+}
+
+enum uaccess_fault uaccess_write(struct mm_struct *mm, unsigned long addr,
+				 const struct user_buf *buf, unsigned long *done)
+{
+	unsigned long off = 0;
+
+	*done = 0;
+	while (off < buf->len) {
+		unsigned long n = MIN(PAGE_SIZE - offset_in_page(addr + off), buf->len - off);
+		enum uaccess_fault r = access_page(mm, addr + off, n, true, buf, off, NULL);
+
+		if (r)
+			return r;
+		off += n;
+		(*done)++;
+	}
+	return UA_OK;
+}
+
+enum uaccess_fault uaccess_read(struct mm_struct *mm, unsigned long addr, unsigned char *out,
+				unsigned long len, unsigned long *done)
+{
+	unsigned long off = 0;
+
+	*done = 0;
+	while (off < len) {
+		unsigned long n = MIN(PAGE_SIZE - offset_in_page(addr + off), len - off);
+		enum uaccess_fault r = access_page(mm, addr + off, n, false, NULL, 0, out + off);
+
+		if (r)
+			return r;
+		off += n;
+		(*done)++;
+	}
+	return UA_OK;
+}
