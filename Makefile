@@ -36,7 +36,11 @@ LIB_OBJS := $(LIB_SRCS:%.c=$(O)/%.o)
 CLI_OBJS := $(CLI_SRCS:%.c=$(O)/%.o)
 TEST_OBJS := $(TEST_SRCS:%.c=$(O)/%.o)
 
-all: $(O)/rmaplab $(O)/librmaplab.a
+all: deps $(O)/rmaplab $(O)/librmaplab.a
+
+# Install a compiler and make on a fresh Debian 12 machine if missing.
+deps:
+	@./scripts/deps
 
 $(O)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -52,7 +56,7 @@ $(O)/rmaplab: $(CLI_OBJS) $(O)/librmaplab.a
 $(O)/rltest: $(TEST_OBJS) $(O)/librmaplab.a
 	$(CC) $(LDFLAGS) -o $@ $(TEST_OBJS) $(O)/librmaplab.a $(LDLIBS)
 
-test: $(O)/rltest $(O)/rmaplab
+test: deps $(O)/rltest $(O)/rmaplab
 	RMAPLAB=$(O)/rmaplab $(O)/rltest $(TESTFLAGS)
 
 test-long: $(O)/rltest $(O)/rmaplab
@@ -62,7 +66,7 @@ asan:
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		$(MAKE) O=build/asan SANITIZE=address,undefined test
 
-gallery: $(O)/rmaplab
+gallery: deps $(O)/rmaplab
 	./scripts/gallery $(O)/rmaplab
 
 lint:
@@ -72,6 +76,6 @@ lint:
 clean:
 	rm -rf build
 
-.PHONY: all test test-long asan gallery lint clean
+.PHONY: all deps test test-long asan gallery lint clean
 
 -include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(TEST_OBJS:.o=.d)

@@ -283,6 +283,10 @@ enum ex_status ex_exec_stmt(struct ex_world *w, const struct scn_stmt *st, struc
 		out_err(out, -ESRCH);
 		return EX_OK;
 	}
+	if (st->file >= 0 && st->op != SCN_OP_FILE && !file) {
+		out_err(out, -ENOENT);	/* its `file` statement failed */
+		return EX_OK;
+	}
 	switch (st->op) {
 	case SCN_OP_PROC:
 		w->procs[st->proc] = task_create();

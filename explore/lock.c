@@ -205,10 +205,10 @@ static void take(struct ex_lock *l, enum ex_lock_mode mode)
 
 void ex_lock_acquire(struct ex_lock *l, enum ex_lock_mode mode, int subclass, const char *fn)
 {
+	if (find_held(me(), l))	/* recursion: a deadlock, whatever the order says */
+		contended(l->class, l, mode, fn);
 	check_order(l->class, subclass, fn);
 	point(EX_EV_ACQUIRE, l->class, l, fn);
-	if (find_held(me(), l))
-		contended(l->class, l, mode, fn);
 	while (!can_take(l, mode))
 		contended(l->class, l, mode, fn);
 	take(l, mode);
@@ -259,6 +259,8 @@ void ex_bit_lock(unsigned long *word, int bit, const struct ex_lock_class *class
 {
 	unsigned long mask = 1UL << bit;
 
+	if (find_held(me(), word))
+		contended(class, word, EX_EXCL, fn);
 	check_order(class, subclass, fn);
 	point(EX_EV_ACQUIRE, class, word, fn);
 	while (*word & mask)

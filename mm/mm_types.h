@@ -74,6 +74,7 @@
 #define PAGE_ALIGN(x)		(((x) + PAGE_SIZE - 1) & PAGE_MASK)
 #define PAGE_ALIGNED(x)		(((x) & (PAGE_SIZE - 1)) == 0)
 #define offset_in_page(x)	((unsigned long)(x) & (PAGE_SIZE - 1))
+#define IS_ERR_ADDR(a)		((unsigned long)(a) >= (unsigned long)-4095)
 #define DIV_ROUND_UP_PAGES(size) (((unsigned long)(size) + PAGE_SIZE - 1) >> PAGE_SHIFT)
 
 typedef unsigned long pgoff_t;

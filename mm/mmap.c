@@ -26,11 +26,6 @@ static unsigned long round_hint_to_min(unsigned long hint)
 	return hint;
 }
 
-static bool is_err_addr(unsigned long addr)
-{
-	return addr >= (unsigned long)-4095;
-}
-
 /* x86 arch_get_unmapped_area_topdown: the hint if it fits, else the highest fit. */
 static unsigned long arch_get_unmapped_area_topdown(struct mm_struct *mm, unsigned long addr,
 						    unsigned long len, unsigned long flags)
@@ -52,7 +47,7 @@ static unsigned long arch_get_unmapped_area_topdown(struct mm_struct *mm, unsign
 		}
 	}
 	found = unmapped_area_topdown(mm, len, PAGE_SIZE, mm->mmap_base);
-	if (!is_err_addr(found))
+	if (!IS_ERR_ADDR(found))
 		return found;
 	/* A failed mmap() very likely kills the program: fall back to bottom-up. */
 	return unmapped_area(mm, len, TASK_UNMAPPED_BASE, TASK_SIZE);
@@ -60,22 +55,22 @@ static unsigned long arch_get_unmapped_area_topdown(struct mm_struct *mm, unsign
 
 /*
  * thp_get_unmapped_area - an anonymous mapping whose length is a multiple
- * of 2 MiB: search for len + 2 MiB, then place it at the highest 2 MiB
- * aligned address of that gap.  0 when no such gap exists.
+ * of 2 MiB: search (top-down, then bottom-up) for len + 2 MiB, then take
+ * the 2 MiB-aligned block in it: round_down(r + 2 MiB, 2 MiB), which for
+ * a top-down result is the highest aligned block of the padded range.
+ * 0 when no such range exists (the caller searches for len alone).
  */
-static unsigned long thp_get_unmapped_area(struct mm_struct *mm, unsigned long len)
+static unsigned long thp_get_unmapped_area(struct mm_struct *mm, unsigned long len,
+					   unsigned long flags)
 {
-	unsigned long len_pad = len + PMD_SIZE, ret, off_sub;
+	unsigned long len_pad = len + PMD_SIZE, ret;
 
 	if (len_pad < len)
 		return 0;
-	ret = unmapped_area_topdown(mm, len_pad, PAGE_SIZE, mm->mmap_base);
-	if (is_err_addr(ret))
+	ret = arch_get_unmapped_area_topdown(mm, 0, len_pad, flags);
+	if (IS_ERR_ADDR(ret))
 		return 0;
-	off_sub = (0 - ret) & (PMD_SIZE - 1);
-	if (!off_sub)
-		return ret + PMD_SIZE;	/* top-down: the aligned block at the top of the pad */
-	return ret + off_sub;
+	return (ret + PMD_SIZE) & PMD_MASK;
 }
 
 /**
@@ -91,10 +86,10 @@ unsigned long get_unmapped_area(struct mm_struct *mm, struct file *file, unsigne
 		return (unsigned long)-ENOMEM;
 	if (!file && !addr && !(flags & MAP_FIXED) && machine->config.thp != 0 &&
 	    !(len & (PMD_SIZE - 1)))
-		found = thp_get_unmapped_area(mm, len);
+		found = thp_get_unmapped_area(mm, len, flags);
 	if (!found)
 		found = arch_get_unmapped_area_topdown(mm, addr, len, flags);
-	if (is_err_addr(found))
+	if (IS_ERR_ADDR(found))
 		return found;
 	if (found > TASK_SIZE - len)
 		return (unsigned long)-ENOMEM;
@@ -202,7 +197,7 @@ long do_mmap(struct mm_struct *mm, struct file *file, unsigned long addr, unsign
 		return -ENOMEM;
 	vm_flags = calc_vm_flags(prot, flags);
 	addr = get_unmapped_area(mm, file, addr, len, flags);
-	if (is_err_addr(addr))
+	if (IS_ERR_ADDR(addr))
 		return (long)addr;
 	if ((flags & MAP_FIXED_NOREPLACE) && find_vma_intersection(mm, addr, addr + len))
 		return -EEXIST;

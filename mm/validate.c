@@ -156,7 +156,7 @@ typedef unsigned long (*key_fn)(const struct rb_node *node);
 static unsigned long check_itree(const struct rb_node *node, key_fn start, key_fn last,
 				 key_fn subtree, unsigned long *prev_start, const char **why)
 {
-	unsigned long max;
+	unsigned long max, right;
 
 	if (!node)
 		return 0;
@@ -165,7 +165,8 @@ static unsigned long check_itree(const struct rb_node *node, key_fn start, key_f
 		*why = "in-order starts decrease";
 	*prev_start = start(node);
 	max = MAX(max, last(node));
-	max = MAX(max, check_itree(node->rb_right, start, last, subtree, prev_start, why));
+	right = check_itree(node->rb_right, start, last, subtree, prev_start, why);
+	max = MAX(max, right);
 	if (max != subtree(node))
 		*why = "a subtree_last is wrong";
 	return max;

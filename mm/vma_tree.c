@@ -17,17 +17,10 @@
 #include "lib/util.h"
 #include "mm/internal.h"
 
-/* The gap between this VMA and the previous one (or address 0). */
+/* The plain gap between this VMA and the previous one (or address 0). */
 static unsigned long vma_compute_gap(struct vm_area_struct *vma)
 {
-	unsigned long gap = vm_start_gap(vma);
-
-	if (vma->vm_prev) {
-		unsigned long prev_end = vm_end_gap(vma->vm_prev);
-
-		gap = gap > prev_end ? gap - prev_end : 0;
-	}
-	return gap;
+	return vma->vm_start - (vma->vm_prev ? vma->vm_prev->vm_end : 0);
 }
 
 RB_DECLARE_CALLBACKS_MAX(static, vma_gap_callbacks, struct vm_area_struct, vm_rb,
@@ -45,7 +38,7 @@ static void update_gaps_around(struct mm_struct *mm, struct vm_area_struct *vma)
 	if (vma->vm_next)
 		vma_gap_update(vma->vm_next);
 	else
-		mm->highest_vm_end = vm_end_gap(vma);
+		mm->highest_vm_end = vma->vm_end;
 }
 
 /**
@@ -83,7 +76,7 @@ void vma_tree_insert(struct mm_struct *mm, struct vm_area_struct *vma)
 	if (next)
 		vma_gap_update(next);
 	else
-		mm->highest_vm_end = vm_end_gap(vma);
+		mm->highest_vm_end = vma->vm_end;
 	rb_link_node(&vma->vm_rb, parent, link);
 	vma->rb_subtree_gap = 0;
 	vma_gap_update(vma);
@@ -108,7 +101,7 @@ void vma_tree_erase(struct mm_struct *mm, struct vm_area_struct *vma)
 		next->vm_prev = prev;
 		vma_gap_update(next);
 	} else {
-		mm->highest_vm_end = prev ? vm_end_gap(prev) : 0;
+		mm->highest_vm_end = prev ? prev->vm_end : 0;
 	}
 	vma->vm_next = vma->vm_prev = NULL;
 	mm->map_count--;
@@ -181,14 +174,12 @@ struct vm_area_struct *vma_lookup(struct mm_struct *mm, unsigned long addr)
 	return vma;
 }
 
-/**
- * unmapped_area_topdown - the highest page-aligned address a with
- * low_limit <= a, a + length <= high_limit, and [a, a + length) free of
- * every VMA and of the guard gap below every growsdown VMA.
- * Returns a, or -ENOMEM.
- * Context: mmap_lock held.
+/*
+ * empty_area_rev - the highest plain gap of at least @length inside
+ * [low_limit, high_limit): returns the top-aligned start, or -ENOMEM
+ * (mas_empty_area_rev, through the gap augmentation).
  */
-unsigned long unmapped_area_topdown(struct mm_struct *mm, unsigned long length,
+static unsigned long empty_area_rev(struct mm_struct *mm, unsigned long length,
 				    unsigned long low_limit, unsigned long high_limit)
 {
 	struct vm_area_struct *vma;
@@ -213,7 +204,7 @@ unsigned long unmapped_area_topdown(struct mm_struct *mm, unsigned long length,
 		return (unsigned long)-ENOMEM;
 
 	for (;;) {
-		gap_start = vma->vm_prev ? vm_end_gap(vma->vm_prev) : 0;
+		gap_start = vma->vm_prev ? vma->vm_prev->vm_end : 0;
 		if (gap_start <= high && vma->vm_rb.rb_right) {
 			struct vm_area_struct *right =
 				rb_entry(vma->vm_rb.rb_right, struct vm_area_struct, vm_rb);
@@ -224,7 +215,7 @@ unsigned long unmapped_area_topdown(struct mm_struct *mm, unsigned long length,
 			}
 		}
 check_current:
-		gap_end = vm_start_gap(vma);
+		gap_end = vma->vm_start;
 		if (gap_end < low)
 			return (unsigned long)-ENOMEM;
 		if (gap_start <= high && gap_end > gap_start && gap_end - gap_start >= length) {
@@ -249,7 +240,7 @@ check_current:
 				return (unsigned long)-ENOMEM;
 			vma = rb_entry(rb_parent(prev), struct vm_area_struct, vm_rb);
 			if (prev == vma->vm_rb.rb_right) {
-				gap_start = vma->vm_prev ? vm_end_gap(vma->vm_prev) : 0;
+				gap_start = vma->vm_prev ? vma->vm_prev->vm_end : 0;
 				goto check_current;
 			}
 		}
@@ -261,29 +252,75 @@ found:
 }
 
 /**
- * unmapped_area - the lowest address a >= low_limit with a + length <=
- * high_limit and [a, a + length) free (guard gaps included).  The
- * fallback of the top-down search; a plain walk of the sorted list.
- * Returns a, or -ENOMEM.
+ * unmapped_area_topdown - where a new range of @length goes, searching
+ * down from @high_limit: the top of the highest plain gap that fits; if
+ * the VMA right above that range grows down and its guard gap reaches
+ * into the range, the search starts again below the guard gap.  The low
+ * limit is at least mmap_min_addr.  Returns the address or -ENOMEM.
+ * Context: mmap_lock held.
+ */
+unsigned long unmapped_area_topdown(struct mm_struct *mm, unsigned long length,
+				    unsigned long low_limit, unsigned long high_limit)
+{
+	if (low_limit < MMAP_MIN_ADDR)
+		low_limit = MMAP_MIN_ADDR;
+	for (;;) {
+		unsigned long gap = empty_area_rev(mm, length, low_limit, high_limit);
+		struct vm_area_struct *next;
+
+		if (IS_ERR_ADDR(gap))
+			return gap;
+		next = find_vma(mm, gap);
+		if (next && (next->vm_flags & VM_GROWSDOWN) &&
+		    vm_start_gap(next) <= gap + length - 1) {
+			high_limit = vm_start_gap(next);
+			continue;
+		}
+		return gap;
+	}
+}
+
+/**
+ * unmapped_area - the bottom-up search (the top-down search's fallback):
+ * the start of the lowest plain gap at or above @low_limit that fits;
+ * past a growsdown VMA right above the range when its guard gap reaches
+ * into the range.  Returns the address or -ENOMEM.
  */
 unsigned long unmapped_area(struct mm_struct *mm, unsigned long length,
 			    unsigned long low_limit, unsigned long high_limit)
 {
-	unsigned long gap_start = 0;
+	if (low_limit < MMAP_MIN_ADDR)
+		low_limit = MMAP_MIN_ADDR;
+	for (;;) {
+		unsigned long gap_start = 0, gap = 0;
+		struct vm_area_struct *vma, *next = NULL;
+		bool found = false;
 
-	for (struct vm_area_struct *vma = mm->mmap;; vma = vma->vm_next) {
-		unsigned long gap_end = vma ? vm_start_gap(vma) : high_limit;
-		unsigned long start = MAX(gap_start, low_limit);
+		for (vma = mm->mmap;; vma = vma->vm_next) {
+			unsigned long gap_end = vma ? vma->vm_start : high_limit;
 
-		if (gap_end > high_limit)
-			gap_end = high_limit;
-		if (start + length >= start && start + length <= gap_end)
-			return start;
-		if (!vma)
+			gap = MAX(gap_start, low_limit);
+			if (gap_end > high_limit)
+				gap_end = high_limit;
+			if (gap + length >= gap && gap + length <= gap_end) {
+				found = true;
+				next = vma;
+				break;
+			}
+			if (!vma)
+				break;
+			gap_start = vma->vm_end;
+			if (gap_start >= high_limit)
+				break;
+		}
+		if (!found)
 			return (unsigned long)-ENOMEM;
-		gap_start = vm_end_gap(vma);
-		if (gap_start >= high_limit)
-			return (unsigned long)-ENOMEM;
+		if (next && (next->vm_flags & VM_GROWSDOWN) &&
+		    vm_start_gap(next) < gap + length - 1) {
+			low_limit = next->vm_end;
+			continue;
+		}
+		return gap;
 	}
 }
 
@@ -296,9 +333,10 @@ static unsigned long check_subtree(struct rb_node *node, char **why)
 	if (!node)
 		return 0;
 	vma = rb_entry(node, struct vm_area_struct, vm_rb);
-	max = vma_compute_gap(vma);
-	max = MAX(max, check_subtree(node->rb_left, why));
-	max = MAX(max, check_subtree(node->rb_right, why));
+	unsigned long left = check_subtree(node->rb_left, why);
+	unsigned long right = check_subtree(node->rb_right, why);
+
+	max = MAX(vma_compute_gap(vma), MAX(left, right));
 	if (max != vma->rb_subtree_gap && !*why)
 		*why = xasprintf("vma#%lu rb_subtree_gap %#lx, computed %#lx", vma->vm_seq,
 				 vma->rb_subtree_gap, max);
@@ -335,7 +373,7 @@ bool vma_tree_validate(struct mm_struct *mm, char **why)
 		*why = xasprintf("map_count %d, VMAs %d", mm->map_count, count);
 		return false;
 	}
-	if (mm->highest_vm_end != (prev ? vm_end_gap(prev) : 0)) {
+	if (mm->highest_vm_end != (prev ? prev->vm_end : 0)) {
 		*why = xasprintf("highest_vm_end %#lx wrong", mm->highest_vm_end);
 		return false;
 	}

@@ -1,9 +1,147 @@
 /*
  * tests/scenario_tests.c - every .scn file under scenarios/ and
- * tests/scenarios/ is a test (filled in with the run command)
+ * tests/scenarios/ is a test: it is run as `rmaplab run` runs it and must
+ * pass (every == holds, the reference semantics agree, no invariant
+ * breaks, nothing leaks).
+ *
+ * A file may state another outcome in a comment line of its own:
+ *   # run: fail KIND      the run must stop with a KIND violation
+ *   # run: unimplemented  the run must stop at a statement of a later issue
+ * tests/scenarios/bad/ holds parse-error files; tests/unit/test_lang.c
+ * checks those.
  */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "explore/interp.h"
+#include "lib/util.h"
 #include "tests/test.h"
+
+struct scn_test {
+	char *path;
+};
+
+/* The `# run:` line of a file: "pass" (default), "fail KIND", "unimplemented". */
+static void expected_outcome(const char *path, char *buf, size_t size)
+{
+	FILE *f = fopen(path, "r");
+	char line[512];
+
+	snprintf(buf, size, "pass");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char *p = strstr(line, "# run:");
+
+		if (p && p == line + strspn(line, " \t")) {
+			p += 6;
+			p += strspn(p, " \t");
+			p[strcspn(p, "\r\n")] = '\0';
+			snprintf(buf, size, "%s", p);
+			break;
+		}
+	}
+	fclose(f);
+}
+
+static void run_scenario_test(void *arg)
+{
+	struct scn_test *t = arg;
+	struct ex_run_report rep;
+	struct scn_error err;
+	struct vm_variants v;
+	struct scenario *scn;
+	char want[128], got[256];
+
+	expected_outcome(t->path, want, sizeof(want));
+	scn = scn_parse_file(t->path, &err);
+	if (!scn)
+		t_fail_noreturn(__FILE__, __LINE__, "%s", err.msg);
+	ex_variants_for(scn, NULL, 0, &v);
+	ex_run_sequential(scn, &v, &rep);
+	if (rep.unimplemented)
+		snprintf(got, sizeof(got), "unimplemented");
+	else if (rep.violation.kind)
+		snprintf(got, sizeof(got), "fail %s", ex_kind_name(rep.violation.kind));
+	else
+		snprintf(got, sizeof(got), "pass");
+	if (strcmp(got, want))
+		t_fail(__FILE__, __LINE__, "%s: expected %s, got %s%s%s%s", t->path, want, got,
+		       rep.violation.kind ? " at " : "",
+		       rep.violation.kind ? rep.violation.where : "",
+		       rep.violation.kind ? "" : "");
+	if (rep.violation.kind && strcmp(got, want))
+		t_log("%s", rep.violation.message);
+	ex_run_report_free(&rep);
+	scn_free(scn);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Collect .scn files below @dir (sorted, recursively), skipping bad/. */
+static void collect(const char *dir, char ***paths, int *nr, int *cap)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char **names = NULL;
+	int n = 0, c = 0;
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		if (n == c) {
+			c = c ? c * 2 : 32;
+			names = xrealloc(names, (size_t)c * sizeof(*names));
+		}
+		names[n++] = xasprintf("%s/%s", dir, e->d_name);
+	}
+	closedir(d);
+	if (n)
+		qsort(names, (size_t)n, sizeof(*names), cmp_str);
+	for (int i = 0; i < n; i++) {
+		struct stat st;
+		size_t len = strlen(names[i]);
+
+		if (!stat(names[i], &st) && S_ISDIR(st.st_mode)) {
+			if (strcmp(names[i], "tests/scenarios/bad"))
+				collect(names[i], paths, nr, cap);
+			free(names[i]);
+		} else if (len > 4 && !strcmp(names[i] + len - 4, ".scn")) {
+			if (*nr == *cap) {
+				*cap = *cap ? *cap * 2 : 64;
+				*paths = xrealloc(*paths, (size_t)*cap * sizeof(**paths));
+			}
+			(*paths)[(*nr)++] = names[i];
+		} else {
+			free(names[i]);
+		}
+	}
+	free(names);
+}
 
 void t_register_scenario_tests(void)
 {
+	static const char *const roots[] = { "scenarios", "tests/scenarios" };
+	char **paths = NULL;
+	int nr = 0, cap = 0;
+
+	for (size_t r = 0; r < ARRAY_SIZE(roots); r++)
+		collect(roots[r], &paths, &nr, &cap);
+	for (int i = 0; i < nr; i++) {
+		struct scn_test *t = xcalloc(1, sizeof(*t));
+		char *name = xasprintf("scn:%s", paths[i]);
+
+		t->path = paths[i];
+		t_register_dynamic(name, run_scenario_test, t);
+		free(name);
+	}
+	free(paths);
 }

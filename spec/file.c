@@ -1,0 +1,213 @@
+/*
+ * spec/file.c - files for the reference semantics: size, content, and
+ * what pread, pwrite and truncate do to them and to the mappings of them
+ *
+ * docs/semantics.md, "Files" and "Truncate and mappings".  A file's
+ * content is a sparse page map; a missing page reads zero.  The bytes of
+ * the last page beyond i_size are kept (a shared mapping may write them;
+ * private mappings and later growth see them as the rules say).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/util.h"
+#include "spec/internal.h"
+
+struct spec_file *spec_file_new(uint64_t size)
+{
+	struct spec_file *f = xcalloc(1, sizeof(*f));
+
+	f->refs = 1;
+	f->size = size;
+	spec_pm_init(&f->pages);
+	return f;
+}
+
+struct spec_file *spec_file_get(struct spec_file *f)
+{
+	f->refs++;
+	return f;
+}
+
+void spec_file_put(struct spec_file *f)
+{
+	if (!f || --f->refs > 0)
+		return;
+	spec_pm_free(&f->pages);
+	free(f);
+}
+
+uint64_t spec_file_pages(const struct spec_file *f)
+{
+	return f->size / SPEC_PAGE_SIZE + (f->size % SPEC_PAGE_SIZE != 0);
+}
+
+/*
+ * file_zero - zero bytes [from, to) of @f's content (no size change).
+ * Only ever used inside one page.
+ */
+static void file_zero(struct spec_file *f, uint64_t from, uint64_t to)
+{
+	uint64_t idx = from / SPEC_PAGE_SIZE;
+	struct spec_page *p;
+
+	if (from >= to)
+		return;
+	p = spec_pm_find(&f->pages, idx);
+	if (p)		/* a missing page is zero already */
+		spec_page_zero(p, from % SPEC_PAGE_SIZE, to - from);
+}
+
+/*
+ * file_grow - i_size goes from old to @size > old.
+ *
+ * docs/semantics.md, "Growing": the bytes [old, min(new, round_up(old,
+ * 4096))) become zero; every byte beyond the old last page reads zero
+ * until written (no page beyond it is stored, by the invariant).
+ *
+ * Linux 6.18 does this differently on each filesystem (probes: a shared
+ * mapping fills [1000, 4096) of a 1000-byte file; tmpfs then zeroes
+ * nothing on ftruncate or pwrite growth, so pread returns those bytes;
+ * ext4 zeroes the whole tail on ftruncate growth and on a pwrite past the
+ * page, and only [old, OFF) on a pwrite inside it).  The contract's rule,
+ * which matches neither exactly, is followed.
+ */
+static void file_grow(struct spec_file *f, uint64_t size)
+{
+	uint64_t old = f->size;
+	uint64_t tail_end = (old + SPEC_PAGE_MASK) & ~SPEC_PAGE_MASK;
+
+	file_zero(f, old, MIN(size, tail_end));
+	f->size = size;
+}
+
+/**
+ * spec_do_pread - pread F OFF LEN (docs/semantics.md, "Files").
+ *
+ * EINVAL if OFF > MAX_LFS_FILESIZE; then the bytes [OFF, min(OFF+LEN,
+ * i_size)), empty when OFF >= i_size.
+ *
+ * Also EINVAL when LEN > MAX_LFS_FILESIZE or OFF + LEN > MAX_LFS_FILESIZE:
+ * semantics.md does not say so, but Linux's rw_verify_area() does (probe:
+ * pread(fd, b, 100, 0x7fffffffffffffff - 10) = -1 EINVAL, while
+ * pread(fd, b, 100, 0x7fffffffffffffff - 100) = 0).
+ *
+ * Return: 0 with *buf (malloc'd, never NULL, *n bytes) or -EINVAL.
+ */
+int spec_do_pread(const struct spec_file *f, uint64_t off, uint64_t len, unsigned char **buf,
+		  uint64_t *n)
+{
+	uint64_t end, pos;
+
+	if (off > SPEC_MAX_LFS_FILESIZE || len > SPEC_MAX_LFS_FILESIZE ||
+	    off + len > SPEC_MAX_LFS_FILESIZE)
+		return -EINVAL;
+	end = MIN(off + len, f->size);
+	*n = end > off ? end - off : 0;
+	*buf = xmalloc(*n ? *n : 1);
+	for (pos = off; pos < end;) {
+		uint64_t in = pos % SPEC_PAGE_SIZE;
+		uint64_t chunk = MIN(SPEC_PAGE_SIZE - in, end - pos);
+
+		spec_page_read(spec_pm_find(&f->pages, pos / SPEC_PAGE_SIZE), in, chunk,
+			       *buf + (pos - off));
+		pos += chunk;
+	}
+	return 0;
+}
+
+/**
+ * spec_do_pwrite - pwrite F OFF DATA (docs/semantics.md, "Files").
+ *
+ * EINVAL if OFF > MAX_LFS_FILESIZE or OFF + len > MAX_LFS_FILESIZE; empty
+ * DATA: ok, no effect; otherwise the file grows to OFF + len if that is
+ * beyond i_size ("Growing"), then the bytes are written.
+ */
+int spec_do_pwrite(struct spec_file *f, uint64_t off, const struct scn_data *d)
+{
+	uint64_t len = d->len, pos;
+
+	if (off > SPEC_MAX_LFS_FILESIZE || len > SPEC_MAX_LFS_FILESIZE - off)
+		return -EINVAL;
+	if (!len)
+		return 0;
+	if (off + len > f->size)
+		file_grow(f, off + len);
+	for (pos = off; pos < off + len;) {
+		uint64_t in = pos % SPEC_PAGE_SIZE;
+		uint64_t chunk = MIN(SPEC_PAGE_SIZE - in, off + len - pos);
+		struct spec_page *p = spec_pm_get(&f->pages, pos / SPEC_PAGE_SIZE, NULL);
+
+		spec_page_store(p, in, d, pos - off, chunk);
+		pos += chunk;
+	}
+	return 0;
+}
+
+/*
+ * drop_private_copies - after a shrink of @f to @hole pages, every private
+ * mapping of @f loses its private copies of pages at file index >= hole
+ * (docs/semantics.md, "Truncate and mappings": they SIGBUS now, and follow
+ * the file again if it grows).
+ */
+static void drop_private_copies(struct spec *s, const struct spec_file *f, uint64_t hole)
+{
+	for (size_t p = 0; p < s->nr_procs; p++) {
+		struct spec_mm *mm = s->procs[p];
+
+		if (!mm)
+			continue;
+		for (size_t i = 0; i < mm->nr; i++) {
+			const struct spec_vma *v = &mm->vmas[i];
+			uint64_t npages = (v->end - v->start) / SPEC_PAGE_SIZE;
+			uint64_t first;
+
+			if (v->kind != SPEC_PRIVATE_FILE || v->file != f)
+				continue;
+			if (v->pgoff + npages <= hole)
+				continue;
+			first = hole > v->pgoff ? hole - v->pgoff : 0;
+			spec_pm_remove_range(&mm->priv, v->start / SPEC_PAGE_SIZE + first,
+					     v->end / SPEC_PAGE_SIZE);
+		}
+	}
+}
+
+/**
+ * spec_do_truncate - truncate F SIZE (docs/semantics.md, "Files" and
+ * "Truncate and mappings").
+ *
+ * SIZE > MAX_LFS_FILESIZE: EINVAL.  semantics.md says EFBIG, but
+ * ftruncate(2) takes a signed off_t and Linux returns EINVAL for a
+ * negative length before any size check (probe: ftruncate(fd, -1) = -1
+ * EINVAL on tmpfs and ext4); EFBIG only comes from a filesystem's
+ * s_maxbytes, which is MAX_LFS_FILESIZE for tmpfs and cannot be exceeded.
+ *
+ * SIZE <= i_size: i_size = SIZE, pages >= hole = ceil(SIZE/4096) are gone
+ * (from the file and as private copies in private mappings), the tail of
+ * the last page beyond SIZE is zeroed.  SIZE == i_size is treated as a
+ * shrink: semantics.md covers only S < old and S > old, and Linux zeroes
+ * the tail on a same-size ftruncate (probe: shared mapping bytes beyond
+ * EOF read zero after ftruncate(fd, size) on tmpfs and ext4).
+ *
+ * SIZE > i_size: "Growing".
+ */
+int spec_do_truncate(struct spec *s, struct spec_file *f, uint64_t size)
+{
+	uint64_t hole;
+
+	if (size > SPEC_MAX_LFS_FILESIZE)
+		return -EINVAL;
+	if (size > f->size) {
+		file_grow(f, size);
+		return 0;
+	}
+	f->size = size;
+	hole = spec_file_pages(f);
+	spec_pm_remove_range(&f->pages, hole, UINT64_MAX);
+	if (size % SPEC_PAGE_SIZE)
+		file_zero(f, size, hole * SPEC_PAGE_SIZE);
+	drop_private_copies(s, f, hole);
+	return 0;
+}
