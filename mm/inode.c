@@ -138,8 +138,8 @@ int do_truncate(struct file *file, unsigned long long length)
 	inode_lock(inode);
 	oldsize = i_size_read(inode);
 	i_size_write(inode, (loff_t)length);
-	if ((loff_t)length > oldsize)
-		pagecache_isize_extended(inode, oldsize, (loff_t)length);
+	if ((loff_t)length > oldsize)	/* the whole old tail, as ext4 */
+		pagecache_isize_extended(inode, oldsize, MAX_LFS_FILESIZE);
 	filemap_invalidate_lock(mapping);
 	truncate_pagecache(inode, (loff_t)length);
 	file_truncate_disk(inode, (loff_t)length);

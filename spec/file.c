@@ -60,18 +60,14 @@ static void file_zero(struct spec_file *f, uint64_t from, uint64_t to)
 }
 
 /*
- * file_grow - i_size goes from old to @size > old.
+ * file_grow - pwrite grows i_size from old to @size > old.
  *
- * docs/semantics.md, "Growing": the bytes [old, min(new, round_up(old,
- * 4096))) become zero; every byte beyond the old last page reads zero
- * until written (no page beyond it is stored, by the invariant).
- *
- * Linux 6.18 does this differently on each filesystem (probes: a shared
- * mapping fills [1000, 4096) of a 1000-byte file; tmpfs then zeroes
- * nothing on ftruncate or pwrite growth, so pread returns those bytes;
- * ext4 zeroes the whole tail on ftruncate growth and on a pwrite past the
- * page, and only [old, OFF) on a pwrite inside it).  The contract's rule,
- * which matches neither exactly, is followed.
+ * docs/semantics.md, "Growing" (ext4's behaviour, probed on Linux 6.18):
+ * the old last page's bytes [old, min(new, round_up(old, 4096))) become
+ * zero before the data is written over them, so what stays zero is
+ * [old, min(OFF, round_up(old))); every byte beyond the old last page
+ * reads zero until written (no page beyond it is stored).  tmpfs keeps
+ * those bytes instead; the model's regular files are ext4's.
  */
 static void file_grow(struct spec_file *f, uint64_t size)
 {
@@ -79,6 +75,15 @@ static void file_grow(struct spec_file *f, uint64_t size)
 	uint64_t tail_end = (old + SPEC_PAGE_MASK) & ~SPEC_PAGE_MASK;
 
 	file_zero(f, old, MIN(size, tail_end));
+	f->size = size;
+}
+
+/* truncate up: ext4 zeroes the whole tail of the old last page (probed). */
+static void file_grow_truncate(struct spec_file *f, uint64_t size)
+{
+	uint64_t tail_end = (f->size + SPEC_PAGE_MASK) & ~SPEC_PAGE_MASK;
+
+	file_zero(f, f->size, tail_end);
 	f->size = size;
 }
 
@@ -200,7 +205,7 @@ int spec_do_truncate(struct spec *s, struct spec_file *f, uint64_t size)
 	if (size > SPEC_MAX_LFS_FILESIZE)
 		return -EINVAL;
 	if (size > f->size) {
-		file_grow(f, size);
+		file_grow_truncate(f, size);
 		return 0;
 	}
 	f->size = size;

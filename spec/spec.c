@@ -184,7 +184,7 @@ static void exec_file(struct exec_ctx *c)
 	switch (c->st->op) {
 	case SCN_OP_FILE:
 		if (c->a->len > SPEC_MAX_LFS_FILESIZE) {
-			set_err(c->out, -EFBIG);
+			set_err(c->out, -EINVAL);	/* a negative off_t, as for truncate */
 			return;
 		}
 		slot = file_slot(c->s, c->st->file);
