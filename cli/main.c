@@ -11,7 +11,7 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: rmaplab run FILE... [--variant KEY=VALUE]... [--json] [--quiet]\n"
+		"usage: rmaplab run FILE... [--variant KEY=VALUE]... [--json] [--quiet] [--trace]\n"
 		"       rmaplab --help | --version\n"
 		"\n"
 		"rmaplab is an executable model of the Linux VM's object-based reverse\n"
@@ -36,6 +36,8 @@ static void usage(FILE *f)
 	fprintf(f,
 		"  --json               one JSON document per scenario on stdout\n"
 		"  --quiet              only the verdict line of each scenario\n"
+		"  --trace              print every lock acquire and release, and every\n"
+		"                       schedule point, with the model function doing it\n"
 		"\n"
 		"exit status: 0 everything held; 1 a violation; 2 bad input or usage;\n"
 		"3 the scenario uses a statement this build does not implement yet.\n");
@@ -63,6 +65,8 @@ static int cmd_run(int argc, char **argv)
 			flags |= RL_RUN_JSON;
 		} else if (!strcmp(argv[i], "--quiet") || !strcmp(argv[i], "-q")) {
 			flags |= RL_RUN_QUIET;
+		} else if (!strcmp(argv[i], "--trace")) {
+			flags |= RL_RUN_TRACE;
 		} else if (argv[i][0] == '-' && argv[i][1]) {
 			fprintf(stderr, "rmaplab run: unknown option '%s'\n", argv[i]);
 			usage(stderr);

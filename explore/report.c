@@ -170,6 +170,33 @@ static bool parse_variant(const char *arg, struct scn_setting *s, FILE *err)
 	return true;
 }
 
+/* --trace: every lock event of the run, as it happens. */
+static FILE *trace_out;
+
+static void trace_point(enum ex_event ev, const struct ex_lock_class *class, const void *lock,
+			const char *what)
+{
+	static const char *const evs[] = { "acquire", "release", "point", "wait" };
+
+	static const char *last_stmt;
+
+	(void)lock;
+	if (!trace_out || !ex_current)
+		return;
+	if (ex_current->stmt && ex_current->stmt != last_stmt) {
+		fprintf(trace_out, "  %-8s %s\n", ex_current->name, ex_current->stmt);
+		last_stmt = ex_current->stmt;
+	}
+	if (class)
+		fprintf(trace_out, "      %-8s %-7s %-16s in %s\n", ex_current->name, evs[ev],
+			class->name, what);
+	else
+		fprintf(trace_out, "      %-8s %-7s %-16s in %s\n", ex_current->name, evs[ev], "-",
+			what);
+}
+
+static const struct ex_hooks trace_hooks = { .point = trace_point };
+
 int rl_run_file(const char *path, const char *const *variants, int nr_variants, int flags,
 		FILE *out, FILE *err)
 {
@@ -193,7 +220,14 @@ int rl_run_file(const char *path, const char *const *variants, int nr_variants, 
 		return RL_EXIT_BAD_INPUT;
 	}
 	ex_variants_for(scn, overrides, nr_variants, &v);
+	if (flags & RL_RUN_TRACE) {
+		trace_out = out;
+		ex_hooks = &trace_hooks;
+		fprintf(out, "trace of %s (lock events and schedule points, in order):\n", path);
+	}
 	ex_run_sequential(scn, &v, &rep);
+	ex_hooks = NULL;
+	trace_out = NULL;
 	if (flags & RL_RUN_JSON)
 		print_json(&rep, out);
 	else

@@ -22,6 +22,7 @@ enum rl_exit {
 
 #define RL_RUN_JSON	0x1	/* one JSON document instead of text */
 #define RL_RUN_QUIET	0x2	/* text: only the verdict line (and a violation's detail) */
+#define RL_RUN_TRACE	0x4	/* text: every lock event and schedule point, with its function */
 
 const char *rl_version(void);
 
