@@ -251,7 +251,7 @@ void ex_lock_downgrade(struct ex_lock *l, const char *fn)
 	h->mode = EX_SHARED;
 	l->owner = NULL;
 	l->readers++;
-	point(EX_EV_RELEASE, l->class, l, fn);
+	point(EX_EV_DOWNGRADE, l->class, l, fn);
 }
 
 void ex_bit_lock(unsigned long *word, int bit, const struct ex_lock_class *class, int subclass,

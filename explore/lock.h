@@ -93,6 +93,7 @@ enum ex_event {
 	EX_EV_RELEASE,
 	EX_EV_POINT,
 	EX_EV_WAIT,
+	EX_EV_DOWNGRADE,
 };
 
 struct ex_hooks {

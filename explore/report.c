@@ -176,7 +176,7 @@ static FILE *trace_out;
 static void trace_point(enum ex_event ev, const struct ex_lock_class *class, const void *lock,
 			const char *what)
 {
-	static const char *const evs[] = { "acquire", "release", "point", "wait" };
+	static const char *const evs[] = { "acquire", "release", "point", "wait", "downgrade" };
 
 	static const char *last_stmt;
 
@@ -191,7 +191,7 @@ static void trace_point(enum ex_event ev, const struct ex_lock_class *class, con
 		fprintf(trace_out, "      %-8s %-7s %-16s in %s\n", ex_current->name, evs[ev],
 			class->name, what);
 	else
-		fprintf(trace_out, "      %-8s %-7s %-16s in %s\n", ex_current->name, evs[ev], "-",
+		fprintf(trace_out, "      %-8s %-9s %-16s in %s\n", ex_current->name, evs[ev], "-",
 			what);
 }
 
