@@ -106,8 +106,8 @@ static struct spec_page *page_for_write(struct spec_mm *mm, const struct spec_vm
  * spec_access - read P ADDR LEN / write P ADDR DATA, page by page
  * (docs/semantics.md, "Reads and writes").
  * @data: a store of these bytes (data->len == @len); NULL for a load.
- * @limit: stop with -ENOMEM before page number @limit (the model ran out
- *	of memory there); UINT64_MAX for no limit.
+ * @limit: stop with -ENOMEM at page number @limit, after its checks (the
+ *	model ran out of memory in that page's fault); UINT64_MAX for none.
  * @out: for a load, where the bytes go; NULL to only walk (a load changes
  *	nothing but growsdown extensions, so a caller may walk first and copy
  *	after, and never allocate LEN bytes for a load that faults).
@@ -127,8 +127,6 @@ int spec_access(struct spec_mm *mm, uint64_t addr, uint64_t len, const struct sc
 		struct spec_vma *v;
 		long i;
 
-		if (pages == limit)
-			return -ENOMEM;
 		if (a >= SPEC_TASK_SIZE)
 			return SPEC_SIGSEGV;
 		p = a & ~SPEC_PAGE_MASK;
@@ -143,6 +141,13 @@ int spec_access(struct spec_mm *mm, uint64_t addr, uint64_t len, const struct sc
 		priv = spec_is_private(v->kind) ? spec_pm_find(&mm->priv, p / SPEC_PAGE_SIZE) : NULL;
 		if (beyond_eof(v, p, priv))				/* 3 */
 			return SPEC_SIGBUS;
+		/*
+		 * The model ran out of memory at this page: its fault got this far
+		 * (the stack grew, the access was allowed, the page is inside EOF)
+		 * before the allocation failed.
+		 */
+		if (pages == limit)
+			return -ENOMEM;
 		if (data)						/* 4 */
 			spec_page_store(page_for_write(mm, v, p), in, data, done, chunk);
 		else if (out)

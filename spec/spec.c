@@ -177,6 +177,26 @@ static void exec_file(struct exec_ctx *c)
 		set_err(c->out, -ENOENT);
 		return;
 	}
+	if (c->oom && c->st->op == SCN_OP_PWRITE) {
+		/* a short write keeps its first model->progress bytes */
+		struct scn_data part = c->st->data;
+
+		part.len = MIN(part.len, c->limit);
+		if (part.len)
+			spec_do_pwrite(f, c->a->off, &part);
+		set_err(c->out, -ENOMEM);
+		return;
+	}
+	if (c->oom && c->st->op == SCN_OP_PREAD && c->model->kind == SCN_RES_DATA) {
+		/* a short read: the first bytes, as many as the model got */
+		r = spec_do_pread(f, c->a->off, c->a->len, &buf, &n);
+		if (r) {
+			set_err(c->out, r);
+			return;
+		}
+		set_data(c->out, buf, MIN(n, c->model->len));
+		return;
+	}
 	if (c->oom) {
 		set_err(c->out, -ENOMEM);
 		return;
@@ -322,13 +342,30 @@ static void exec_in_process(struct exec_ctx *c)
 	}
 }
 
+/*
+ * oom_counts - did the model's allocation failure change this statement?
+ * Only when it returned ENOMEM, or for mmap (populate stops quietly) and
+ * pread (a short read).  Other failures were absorbed, as the kernel
+ * absorbs them (readahead, fault-around): the statement is predicted as
+ * if memory had sufficed.
+ */
+static bool oom_counts(const struct scn_stmt *st, const struct scn_outcome *model)
+{
+	if (!model || !model->alloc_failed)
+		return false;
+	if (model->kind == SCN_RES_ERRNO && model->err == ENOMEM)
+		return true;
+	return st->op == SCN_OP_MMAP || st->op == SCN_OP_PREAD;
+}
+
 void spec_exec(struct spec *s, const struct scn_stmt *st, const struct scn_args *args,
 	       const struct scn_outcome *model, struct scn_outcome *out)
 {
+	bool oom = oom_counts(st, model);
 	struct exec_ctx c = {
 		.s = s, .st = st, .a = args, .model = model, .out = out,
-		.oom = model && model->alloc_failed,
-		.limit = model && model->alloc_failed ? model->progress : UINT64_MAX,
+		.oom = oom,
+		.limit = oom ? model->progress : UINT64_MAX,
 	};
 
 	memset(out, 0, sizeof(*out));
