@@ -177,6 +177,8 @@ struct folio {
 	unsigned char *virtual;		/* PAGE_SIZE bytes of real data */
 };
 
+_Static_assert(sizeof(struct folio) <= 64, "struct folio must stay within 64 bytes");
+
 /* ------------------------------------------------------------------ */
 /* anon_vma and anon_vma_chain (include/linux/rmap.h). */
 
