@@ -21,7 +21,6 @@
 
 #include <setjmp.h>
 #include <stdbool.h>
-#include <stdnoreturn.h>
 
 enum ex_kind {
 	EX_KIND_NONE = 0,
@@ -80,10 +79,10 @@ void ex_report(enum ex_kind kind, char *dump, const char *fmt, ...)
  * ex_fatal - record and leave the model at once.  Used by VM_BUG_ON and the
  * lock layer.  Never returns.
  */
-noreturn void ex_fatal(enum ex_kind kind, char *dump, const char *where,
-		       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void ex_fatal(enum ex_kind kind, char *dump, const char *where, const char *fmt, ...)
+	__attribute__((noreturn, format(printf, 4, 5)));
 
 /* Last-resort for tool bugs outside the model: print and abort. */
-noreturn void ex_panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void ex_panic(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 
 #endif /* RMAPLAB_EXPLORE_VIOLATION_H */

@@ -74,7 +74,6 @@ static vm_fault_t wp_page_copy(struct vm_fault *vmf, struct folio *old_folio)
 {
 	struct vm_area_struct *vma = vmf->vma;
 	struct mm_struct *mm = vma->vm_mm;
-	bool pfn_is_zero = pte_special(vmf->orig_pte);
 	struct folio *new_folio;
 	vm_fault_t ret;
 	bool copied = false;
@@ -82,12 +81,13 @@ static vm_fault_t wp_page_copy(struct vm_fault *vmf, struct folio *old_folio)
 	ret = vmf_anon_prepare(vmf);
 	if (ret)
 		goto out;
-	new_folio = vma_alloc_folio(pfn_is_zero ? __GFP_ZERO : 0, 0, vma, vmf->address);
+	/* no old folio: the zero page, so the copy starts zeroed */
+	new_folio = vma_alloc_folio(old_folio ? 0 : __GFP_ZERO, 0, vma, vmf->address);
 	if (!new_folio) {
 		ret = VM_FAULT_OOM;
 		goto out;
 	}
-	if (!pfn_is_zero)	/* no lock on the source page: it may be changing */
+	if (old_folio)	/* no lock on the source page: it may be changing */
 		memcpy(folio_address(new_folio), folio_address(old_folio), PAGE_SIZE);
 	folio_set_uptodate(new_folio);
 

@@ -9,15 +9,13 @@
 #ifndef RMAPLAB_MM_MMDEBUG_H
 #define RMAPLAB_MM_MMDEBUG_H
 
-#include <stdnoreturn.h>
-
 struct folio;
 struct vm_area_struct;
 struct mm_struct;
 struct anon_vma;
 
-noreturn void vm_bug(const char *file, int line, const char *func, const char *cond,
-		     char *dump);
+void vm_bug(const char *file, int line, const char *func, const char *cond, char *dump)
+	__attribute__((noreturn));
 char *dump_folio(const struct folio *folio);
 char *dump_vma(const struct vm_area_struct *vma);
 char *dump_mm(const struct mm_struct *mm);

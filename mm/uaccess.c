@@ -98,39 +98,33 @@ retry:
 }
 
 /*
- * access_page - one access within one page: walk, else fault and walk
- * again.  @buf is copied to (store) or from (load) the page.
+ * user_page - the CPU's view of the page at @addr for a load or a store:
+ * walk the page tables, fault while the walk fails, and return the page's
+ * data with the pte marked young (and dirty for a store).  The caller
+ * copies right away: there is no schedule point between the walk and the
+ * copy, so the copy is atomic with respect to other threads.
  */
-static enum uaccess_fault access_page(struct mm_struct *mm, unsigned long addr, unsigned long n,
-				      bool write, const struct user_buf *src, unsigned long src_off,
-				      unsigned char *dst)
+static unsigned char *user_page(struct mm_struct *mm, unsigned long addr, bool write,
+				enum uaccess_fault *fault)
 {
 	for (int tries = 0; tries < MAX_FAULT_RETRIES; tries++) {
 		pte_t *ptep = addr < TASK_SIZE ? pte_offset_map(mm, addr) : NULL;
 		pte_t pte = ptep ? ptep_get(ptep) : (pte_t){ 0 };
-		vm_fault_t fault;
+		vm_fault_t ret;
 
-		if (addr >= TASK_SIZE)
-			return UA_SIGSEGV;
-		if (pte_present(pte) && !pte_protnone(pte) && (!write || pte_write(pte))) {
-			unsigned char *page = folio_address(pfn_folio(pte_pfn(pte)));
-
-			if (write) {
-				user_buf_copy(page + offset_in_page(addr), src, src_off, n);
-				*ptep = pte_mkdirty(pte_mkyoung(pte));
-			} else {
-				memcpy(dst, page + offset_in_page(addr), n);
-				*ptep = pte_mkyoung(pte);
-			}
-			return UA_OK;
+		if (addr >= TASK_SIZE) {
+			*fault = UA_SIGSEGV;
+			return NULL;
 		}
-		fault = do_user_addr_fault(mm, addr, write);
-		if (fault & VM_FAULT_SIGSEGV)
-			return UA_SIGSEGV;
-		if (fault & VM_FAULT_SIGBUS)
-			return UA_SIGBUS;
-		if (fault & VM_FAULT_OOM)
-			return UA_ENOMEM;
+		if (ptep && pte_present(pte) && !pte_protnone(pte) && (!write || pte_write(pte))) {
+			*ptep = write ? pte_mkdirty(pte_mkyoung(pte)) : pte_mkyoung(pte);
+			return folio_address(pfn_folio(pte_pfn(pte))) + offset_in_page(addr);
+		}
+		ret = do_user_addr_fault(mm, addr, write);
+		*fault = (ret & VM_FAULT_SIGSEGV) ? UA_SIGSEGV : (ret & VM_FAULT_SIGBUS) ? UA_SIGBUS :
+			 (ret & VM_FAULT_OOM) ? UA_ENOMEM : UA_OK;
+		if (*fault)
+			return NULL;
 	}
 	ex_fatal(EX_BUG, dump_mm(mm), NULL,
 		 "the access at %#lx of mm#%lu still misses after %d successful faults",
@@ -145,10 +139,12 @@ enum uaccess_fault uaccess_write(struct mm_struct *mm, unsigned long addr,
 	*done = 0;
 	while (off < buf->len) {
 		unsigned long n = MIN(PAGE_SIZE - offset_in_page(addr + off), buf->len - off);
-		enum uaccess_fault r = access_page(mm, addr + off, n, true, buf, off, NULL);
+		enum uaccess_fault r;
+		unsigned char *page = user_page(mm, addr + off, true, &r);
 
-		if (r)
+		if (!page)
 			return r;
+		user_buf_copy(page, buf, off, n);
 		off += n;
 		(*done)++;
 	}
@@ -163,10 +159,12 @@ enum uaccess_fault uaccess_read(struct mm_struct *mm, unsigned long addr, unsign
 	*done = 0;
 	while (off < len) {
 		unsigned long n = MIN(PAGE_SIZE - offset_in_page(addr + off), len - off);
-		enum uaccess_fault r = access_page(mm, addr + off, n, false, NULL, 0, out + off);
+		enum uaccess_fault r;
+		const unsigned char *page = user_page(mm, addr + off, false, &r);
 
-		if (r)
+		if (!page)
 			return r;
+		memcpy(out + off, page, n);
 		off += n;
 		(*done)++;
 	}

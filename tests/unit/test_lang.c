@@ -12,13 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/*
- * tests/test.h first: lang/scn.h brings <stdnoreturn.h> (through
- * explore/violation.h), whose noreturn macro breaks test.h's
- * __attribute__((noreturn)).
- */
-#include "tests/test.h"
 #include "lang/scn.h"
+#include "tests/test.h"
 #include "lib/util.h"
 #include "mm/variant.h"
 

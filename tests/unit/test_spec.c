@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* test.h before anything that includes <stdnoreturn.h> (lang/scn.h does) */
 #include "tests/test.h"
 #include "lib/util.h"
 #include "spec/internal.h"	/* the page map, for its own randomised test */
