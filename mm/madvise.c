@@ -115,7 +115,10 @@ static int madvise_update_flags(struct vm_area_struct *vma, unsigned long start,
 	if (new_flags == vma->vm_flags)
 		return 0;
 	vma = vma_modify_flags(vma, start, end, new_flags, &err);
-	return vma ? 0 : err;
+	if (vma)
+		return 0;
+	/* madvise() returns EAGAIN when kernel resources are short (madvise_vma_behavior) */
+	return err == -ENOMEM ? -EAGAIN : err;
 }
 
 static int madvise_vma_behavior(struct vm_area_struct *vma, unsigned long start, unsigned long end,

@@ -233,13 +233,15 @@ static void vma_complete(struct vma_prepare *vp, struct mm_struct *mm)
 /* ------------------------------------------------------------------ */
 /* split */
 
-/**
- * split_vma - cut @vma at @addr.  With @new_below the new VMA is the lower
- * part, otherwise the upper part; @vma keeps the other part.
+/*
+ * split_vma_nocount - cut @vma at @addr.  With @new_below the new VMA is
+ * the lower part, otherwise the upper part; @vma keeps the other part.
+ * The kernel's __split_vma: munmap splits without the max_map_count check
+ * (it checks on its own, once), everyone else goes through split_vma.
  * Returns 0 or -ENOMEM (nothing changed).
  * Context: mmap_lock held for writing; takes the rmap locks; may yield.
  */
-int split_vma(struct vm_area_struct *vma, unsigned long addr, int new_below)
+static int split_vma_nocount(struct vm_area_struct *vma, unsigned long addr, int new_below)
 {
 	struct mm_struct *mm = vma->vm_mm;
 	struct vm_area_struct *new;
@@ -273,6 +275,17 @@ int split_vma(struct vm_area_struct *vma, unsigned long addr, int new_below)
 		vma_adjust_start_end(vma, vma->vm_start, addr, vma->vm_pgoff);
 	vma_complete(&vp, mm);
 	return 0;
+}
+
+/**
+ * split_vma - split_vma_nocount, refused with -ENOMEM when the mm already
+ * has max_map_count VMAs.
+ */
+int split_vma(struct vm_area_struct *vma, unsigned long addr, int new_below)
+{
+	if (vma->vm_mm->map_count >= MAX_MAP_COUNT)
+		return -ENOMEM;
+	return split_vma_nocount(vma, addr, new_below);
 }
 
 /* ------------------------------------------------------------------ */
@@ -590,13 +603,13 @@ int do_vmi_munmap(struct mm_struct *mm, unsigned long start, unsigned long len, 
 	if (start > vma->vm_start) {
 		if (end < vma->vm_end && mm->map_count >= MAX_MAP_COUNT)
 			return -ENOMEM;
-		err = split_vma(vma, start, 1);
+		err = split_vma_nocount(vma, start, 1);
 		if (err)
 			return err;
 	}
 	for (struct vm_area_struct *v = vma; v && v->vm_start < end; v = v->vm_next) {
 		if (v->vm_end > end) {
-			err = split_vma(v, end, 0);
+			err = split_vma_nocount(v, end, 0);
 			if (err)
 				return err;	/* the first split stays, as in the kernel */
 		}
