@@ -81,14 +81,11 @@ static bool __attribute__((format(printf, 3, 4)))
 lex_error(struct lexer *lx, size_t at, const char *fmt, ...)
 {
 	struct scn_tok *t = push(lx, SCN_TOK_ERROR, at, at);
-	struct sbuf sb;
 	va_list ap;
 
-	sbuf_init(&sb);
 	va_start(ap, fmt);
-	sbuf_vprintf(&sb, fmt, ap);
+	t->msg = xvasprintf(fmt, ap);
 	va_end(ap);
-	t->msg = sbuf_detach(&sb);
 	return false;
 }
 

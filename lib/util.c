@@ -54,16 +54,24 @@ char *xstrndup(const char *s, size_t n)
 	return p;
 }
 
-char *xasprintf(const char *fmt, ...)
+char *xvasprintf(const char *fmt, va_list ap)
 {
 	struct sbuf sb;
-	va_list ap;
 
 	sbuf_init(&sb);
-	va_start(ap, fmt);
 	sbuf_vprintf(&sb, fmt, ap);
-	va_end(ap);
 	return sbuf_detach(&sb);
+}
+
+char *xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	s = xvasprintf(fmt, ap);
+	va_end(ap);
+	return s;
 }
 
 void sbuf_init(struct sbuf *sb)

@@ -63,18 +63,13 @@ void iput(struct inode *inode)
 }
 
 /**
- * file_create - a regular file of @size zero bytes, opened read-write.
- * Returns it with one reference (the scenario's), or NULL on ENOMEM.
+ * alloc_file - an open file on @inode, taking over the caller's reference
+ * to it; one reference on the file.  NULL on ENOMEM (the inode is put).
  */
-struct file *file_create(const char *name, loff_t size)
+struct file *alloc_file(struct inode *inode)
 {
-	struct inode *inode = inode_alloc(name, false);
-	struct file *file;
+	struct file *file = vm_alloc(VM_ALLOC_FILE, sizeof(*file));
 
-	if (!inode)
-		return NULL;
-	i_size_write(inode, size);
-	file = vm_alloc(VM_ALLOC_FILE, sizeof(*file));
 	if (!file) {
 		iput(inode);
 		return NULL;
@@ -83,6 +78,20 @@ struct file *file_create(const char *name, loff_t size)
 	file->f_mapping = &inode->i_data;
 	file->f_count = 1;
 	return file;
+}
+
+/**
+ * file_create - a regular file of @size zero bytes, opened read-write.
+ * Returns it with one reference (the scenario's), or NULL on ENOMEM.
+ */
+struct file *file_create(const char *name, loff_t size)
+{
+	struct inode *inode = inode_alloc(name, false);
+
+	if (!inode)
+		return NULL;
+	i_size_write(inode, size);
+	return alloc_file(inode);
 }
 
 void fput(struct file *file)

@@ -52,7 +52,12 @@ pte_t *pte_alloc_map_lock(struct mm_struct *mm, unsigned long addr, spinlock_t *
 /* Free page tables wholly inside [floor, ceiling) within [addr, end). */
 void free_pgd_range(struct mm_struct *mm, unsigned long addr, unsigned long end,
 		    unsigned long floor, unsigned long ceiling);
-/* Visit every present or non-none pte of @mm (validation, exit). */
+/* walk_page_range: @pte_entry on every non-none pte of a VMA's range, under its PTL. */
+typedef void (*pte_entry_fn)(struct vm_area_struct *vma, unsigned long addr, pte_t *ptep,
+			     void *arg);
+void walk_page_range(struct vm_area_struct *vma, unsigned long start, unsigned long end,
+		     pte_entry_fn pte_entry, void *arg);
+/* Visit every non-none pte of @mm, no locks (validation). */
 typedef void (*pte_visit_fn)(struct mm_struct *mm, unsigned long addr, pte_t *ptep, void *arg);
 void walk_all_ptes(struct mm_struct *mm, pte_visit_fn fn, void *arg);
 
@@ -319,6 +324,7 @@ void pagecache_isize_extended(struct inode *inode, loff_t from, loff_t to);
 
 struct file *shmem_zero_setup(unsigned long size);
 struct inode *inode_alloc(const char *name, bool shmem);
+struct file *alloc_file(struct inode *inode);
 void iput(struct inode *inode);
 
 /* ------------------------------------------------------------------ */

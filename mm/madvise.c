@@ -20,49 +20,44 @@ static bool can_madv_lru_vma(const struct vm_area_struct *vma)
 	return true;
 }
 
-/* madvise_cold_or_pageout_pte_range, for one VMA's [start, end). */
+struct cold_walk {
+	bool pageout;
+	struct list_head folio_list;	/* isolated for reclaim */
+};
+
+/* madvise_cold_or_pageout_pte_range, one pte. Context: PTL held. */
+static void cold_or_pageout_pte(struct vm_area_struct *vma, unsigned long addr, pte_t *pte,
+				void *arg)
+{
+	struct cold_walk *cw = arg;
+	pte_t ptent = ptep_get(pte);
+	struct folio *folio;
+
+	if (!pte_present(ptent))
+		return;
+	folio = vm_normal_folio(vma, addr, ptent);
+	/* Do not interfere with other mappings of this folio. */
+	if (!folio || !folio_test_lru(folio) || folio_mapcount(folio) != 1)
+		return;
+	if (pte_young(ptent))
+		set_pte_at(vma->vm_mm, addr, pte, pte_mkold(ptent));
+	folio_clear_referenced(folio);
+	if (!cw->pageout)
+		folio_deactivate(folio);
+	else if (folio_isolate_lru(folio))
+		list_add(&folio->lru, &cw->folio_list);
+}
+
+/* MADV_COLD / MADV_PAGEOUT over one VMA's [start, end). */
 static void cold_or_pageout_range(struct vm_area_struct *vma, unsigned long start,
 				  unsigned long end, bool pageout)
 {
-	struct mm_struct *mm = vma->vm_mm;
-	struct list_head folio_list = LIST_HEAD_INIT(folio_list);
+	struct cold_walk cw = { .pageout = pageout };
 
-	while (start < end) {
-		unsigned long next = pmd_addr_end(start, end), addr;
-		spinlock_t *ptl;
-		pte_t *pte;
-
-		if (!walk_pte_table(mm, start)) {
-			start = next;
-			continue;
-		}
-		pte = pte_offset_map_lock(mm, start, &ptl);
-		for (addr = start; addr < next; addr += PAGE_SIZE, pte++) {
-			pte_t ptent = ptep_get(pte);
-			struct folio *folio;
-
-			if (!pte_present(ptent))
-				continue;
-			folio = vm_normal_folio(vma, addr, ptent);
-			/* Do not interfere with other mappings of this folio. */
-			if (!folio || !folio_test_lru(folio) || folio_mapcount(folio) != 1)
-				continue;
-			if (pte_young(ptent))
-				set_pte_at(mm, addr, pte, pte_mkold(ptent));
-			folio_clear_referenced(folio);
-			if (pageout) {
-				if (folio_isolate_lru(folio))
-					list_add(&folio->lru, &folio_list);
-			} else {
-				folio_deactivate(folio);
-			}
-		}
-		pte_unmap_unlock(pte, ptl);
-		start = next;
-		cond_resched();
-	}
+	INIT_LIST_HEAD(&cw.folio_list);
+	walk_page_range(vma, start, end, cold_or_pageout_pte, &cw);
 	if (pageout)
-		reclaim_pages(&folio_list, true);
+		reclaim_pages(&cw.folio_list, true);
 }
 
 /* MADV_WILLNEED on a file: read the range into the page cache (readahead). */

@@ -69,30 +69,15 @@ static void zap_nonpresent_pte(struct vm_area_struct *vma, unsigned long addr, p
 	VM_BUG_ON_VMA(true, vma);	/* swap entries come with swap */
 }
 
-/*
- * zap_pte_range - clear the ptes of [addr, end) inside one PTE table.
- * Context: mmap_lock (or an rmap lock keeping the VMA) held; takes the PTL.
- */
-static void zap_pte_range(struct vm_area_struct *vma, unsigned long addr, unsigned long end,
-			  const struct zap_details *details)
+/* zap_pte_range, one pte. Context: PTL held. */
+static void zap_pte(struct vm_area_struct *vma, unsigned long addr, pte_t *pte, void *arg)
 {
-	spinlock_t *ptl;
-	pte_t *pte = pte_offset_map_lock(vma->vm_mm, addr, &ptl);
-	pte_t *start_pte = pte;
+	const struct zap_details *details = arg;
 
-	if (!pte)
-		return;
-	for (; addr != end; addr += PAGE_SIZE, pte++) {
-		pte_t ptent = ptep_get(pte);
-
-		if (pte_none(ptent))
-			continue;
-		if (pte_present(ptent))
-			zap_present_pte(vma, addr, pte, details);
-		else
-			zap_nonpresent_pte(vma, addr, pte, details);
-	}
-	pte_unmap_unlock(start_pte, ptl);
+	if (pte_present(ptep_get(pte)))
+		zap_present_pte(vma, addr, pte, details);
+	else
+		zap_nonpresent_pte(vma, addr, pte, details);
 }
 
 /**
@@ -102,14 +87,7 @@ static void zap_pte_range(struct vm_area_struct *vma, unsigned long addr, unsign
 void unmap_page_range(struct vm_area_struct *vma, unsigned long addr, unsigned long end,
 		      const struct zap_details *details)
 {
-	while (addr < end) {
-		unsigned long next = pmd_addr_end(addr, end);
-
-		if (walk_pte_table(vma->vm_mm, addr))
-			zap_pte_range(vma, addr, next, details);
-		addr = next;
-		cond_resched();
-	}
+	walk_page_range(vma, addr, end, zap_pte, (void *)details);
 }
 
 void zap_page_range_single(struct vm_area_struct *vma, unsigned long addr, unsigned long size,

@@ -33,52 +33,47 @@ static bool can_change_pte_writable(struct vm_area_struct *vma, unsigned long ad
 	return pte_dirty(pte);
 }
 
+struct prot_walk {
+	bool try_writable;
+	bool accessible;
+};
+
+/* change_pte_range, one pte: the new protection. Context: PTL held. */
+static void change_pte(struct vm_area_struct *vma, unsigned long addr, pte_t *pte, void *arg)
+{
+	const struct prot_walk *pw = arg;
+	pte_t old = ptep_get(pte), new;
+
+	if (!pte_present(old)) {
+		softleaf_t entry = softleaf_from_pte(old);
+		unsigned long pfn = softleaf_to_pfn(entry);
+
+		if (softleaf_is_migration_write(entry) && !(vma->vm_flags & VM_WRITE)) {
+			entry = folio_test_anon(pfn_folio(pfn)) ?
+				make_readable_exclusive_migration_entry(pfn) :
+				make_readable_migration_entry(pfn);
+			set_pte_at(vma->vm_mm, addr, pte, softleaf_to_pte(entry));
+		}
+		return;
+	}
+	new = pte_modify(old, vma->vm_page_prot, pw->accessible);
+	if (pw->try_writable && !pte_write(new) && can_change_pte_writable(vma, addr, new))
+		new = pte_mkwrite(new);
+	set_pte_at(vma->vm_mm, addr, pte, new);
+}
+
 /*
  * change_protection - rewrite the ptes of [start, end) for @vma's new flags.
  * Context: mmap_lock held for writing; takes each table's PTL.
  */
 static void change_protection(struct vm_area_struct *vma, unsigned long start, unsigned long end)
 {
-	struct mm_struct *mm = vma->vm_mm;
-	bool try_writable = vma_wants_manual_pte_write_upgrade(vma);
-	bool accessible = vma_is_accessible(vma);
+	struct prot_walk pw = {
+		.try_writable = vma_wants_manual_pte_write_upgrade(vma),
+		.accessible = vma_is_accessible(vma),
+	};
 
-	while (start < end) {
-		unsigned long next = pmd_addr_end(start, end), addr;
-		spinlock_t *ptl;
-		pte_t *pte;
-
-		if (!walk_pte_table(mm, start)) {
-			start = next;
-			continue;
-		}
-		pte = pte_offset_map_lock(mm, start, &ptl);
-		for (addr = start; addr < next; addr += PAGE_SIZE, pte++) {
-			pte_t old = ptep_get(pte), new;
-
-			if (pte_none(old))
-				continue;
-			if (!pte_present(old)) {
-				softleaf_t entry = softleaf_from_pte(old);
-
-				if (softleaf_is_migration_write(entry) && !(vma->vm_flags & VM_WRITE)) {
-					struct folio *folio = pfn_folio(softleaf_to_pfn(entry));
-
-					entry = folio_test_anon(folio) ?
-						make_readable_exclusive_migration_entry(softleaf_to_pfn(entry)) :
-						make_readable_migration_entry(softleaf_to_pfn(entry));
-					set_pte_at(mm, addr, pte, softleaf_to_pte(entry));
-				}
-				continue;
-			}
-			new = pte_modify(old, vma->vm_page_prot, accessible);
-			if (try_writable && !pte_write(new) && can_change_pte_writable(vma, addr, new))
-				new = pte_mkwrite(new);
-			set_pte_at(mm, addr, pte, new);
-		}
-		pte_unmap_unlock(pte, ptl);
-		start = next;
-	}
+	walk_page_range(vma, start, end, change_pte, &pw);
 }
 
 /**

@@ -282,6 +282,37 @@ void free_pgd_range(struct mm_struct *mm, unsigned long addr, unsigned long end,
 	free_level_range(mm, mm->pgd, addr, end, floor, ceiling);
 }
 
+/**
+ * walk_page_range - call @pte_entry for every non-none pte of [start, end)
+ * of @vma, one PTE table at a time under its split lock (the kernel's
+ * walk_page_range with only a pte_entry callback).  Tables that do not
+ * exist are skipped; cond_resched() between tables, as the kernel's
+ * walkers do.
+ * Context: mmap_lock held (or the VMA kept by an rmap lock); takes each
+ * table's PTL; @pte_entry runs with it held and must not sleep.
+ */
+void walk_page_range(struct vm_area_struct *vma, unsigned long start, unsigned long end,
+		     pte_entry_fn pte_entry, void *arg)
+{
+	struct mm_struct *mm = vma->vm_mm;
+
+	while (start < end) {
+		unsigned long next = pmd_addr_end(start, end);
+
+		if (walk_pte_table(mm, start)) {
+			spinlock_t *ptl;
+			pte_t *pte = pte_offset_map_lock(mm, start, &ptl);
+
+			for (unsigned long addr = start; addr < next; addr += PAGE_SIZE, pte++)
+				if (!pte_none(ptep_get(pte)))
+					pte_entry(vma, addr, pte, arg);
+			pte_unmap_unlock(pte, ptl);
+		}
+		start = next;
+		cond_resched();
+	}
+}
+
 /* ------------------------------------------------------------------ */
 
 static void walk_table(struct mm_struct *mm, struct ptdesc *t, unsigned long base,

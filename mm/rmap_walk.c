@@ -105,8 +105,14 @@ static void walk_list_reverse_equal_starts(struct walk_list *wl)
 	}
 }
 
-static void walk_list_free(struct walk_list *wl)
+/* Visit the collected VMAs newest first among equal starts, then free the list. */
+static void walk_list_visit(struct folio *folio, struct rmap_walk_control *rwc,
+			    struct walk_list *wl)
 {
+	walk_list_reverse_equal_starts(wl);
+	for (int i = 0; i < wl->nr; i++)
+		if (!rmap_visit(folio, wl->vmas[i], rwc))
+			break;
 	vm_free(VM_ALLOC_TEMP, wl->vmas);
 	vm_free(VM_ALLOC_TEMP, wl->starts);
 }
@@ -160,11 +166,7 @@ static void rmap_walk_anon(struct folio *folio, struct rmap_walk_control *rwc, b
 
 		anon_vma_interval_tree_foreach(avc, &anon_vma->rb_root, start, last)
 			walk_list_add(&wl, avc->vma);
-		walk_list_reverse_equal_starts(&wl);
-		for (int i = 0; i < wl.nr; i++)
-			if (!rmap_visit(folio, wl.vmas[i], rwc))
-				break;
-		walk_list_free(&wl);
+		walk_list_visit(folio, rwc, &wl);
 	}
 	if (!locked)
 		anon_vma_unlock_read(anon_vma);
@@ -203,11 +205,7 @@ static void rmap_walk_file(struct folio *folio, struct rmap_walk_control *rwc, b
 
 		vma_interval_tree_foreach(vma, &mapping->i_mmap, start, last)
 			walk_list_add(&wl, vma);
-		walk_list_reverse_equal_starts(&wl);
-		for (int i = 0; i < wl.nr; i++)
-			if (!rmap_visit(folio, wl.vmas[i], rwc))
-				break;
-		walk_list_free(&wl);
+		walk_list_visit(folio, rwc, &wl);
 	}
 	if (!locked)
 		i_mmap_unlock_read(mapping);

@@ -19,20 +19,11 @@
 struct file *shmem_zero_setup(unsigned long size)
 {
 	struct inode *inode = inode_alloc("dev/zero (shmem)", true);
-	struct file *file;
 
 	if (!inode)
 		return NULL;
 	i_size_write(inode, (loff_t)size);
-	file = vm_alloc(VM_ALLOC_FILE, sizeof(*file));
-	if (!file) {
-		iput(inode);
-		return NULL;
-	}
-	file->f_inode = inode;
-	file->f_mapping = &inode->i_data;
-	file->f_count = 1;
-	return file;
+	return alloc_file(inode);
 }
 
 /*

@@ -48,12 +48,13 @@ static void truncate_inode_folio(struct address_space *mapping, struct folio *fo
 }
 
 /*
- * find_lock_entries - up to a batch of folios in [*start, end] that could
- * be trylocked and are still in this mapping; *start moves past the last
- * one looked at.  Each comes locked with a reference.
+ * find_entries - up to a batch of folios in [*start, end], each with a
+ * reference; with @lock only those that could be trylocked and are still
+ * in this mapping, locked (find_lock_entries), else all (find_get_entries).
+ * *start moves past the last one looked at.
  */
-static int find_lock_entries(struct address_space *mapping, uint64_t *start, pgoff_t end,
-			     struct folio_batch *fbatch)
+static int find_entries(struct address_space *mapping, uint64_t *start, pgoff_t end,
+			struct folio_batch *fbatch, bool lock)
 {
 	uint64_t index = *start;
 	struct folio *folio;
@@ -62,7 +63,9 @@ static int find_lock_entries(struct address_space *mapping, uint64_t *start, pgo
 	while (fbatch->nr < FOLIO_BATCH_SIZE && index <= end &&
 	       (folio = xa_find(&mapping->i_pages, &index, end))) {
 		folio_get(folio);
-		if (!folio_trylock(folio)) {
+		if (!lock) {
+			fbatch->folios[fbatch->nr++] = folio;
+		} else if (!folio_trylock(folio)) {
 			folio_put(folio);
 		} else if (folio->mapping != mapping) {
 			folio_unlock(folio);
@@ -70,26 +73,6 @@ static int find_lock_entries(struct address_space *mapping, uint64_t *start, pgo
 		} else {
 			fbatch->folios[fbatch->nr++] = folio;
 		}
-		index++;
-		if (!index)
-			break;
-	}
-	*start = index;
-	return fbatch->nr;
-}
-
-/* find_get_entries: the same without the locks. */
-static int find_get_entries(struct address_space *mapping, uint64_t *start, pgoff_t end,
-			    struct folio_batch *fbatch)
-{
-	uint64_t index = *start;
-	struct folio *folio;
-
-	fbatch->nr = 0;
-	while (fbatch->nr < FOLIO_BATCH_SIZE && index <= end &&
-	       (folio = xa_find(&mapping->i_pages, &index, end))) {
-		folio_get(folio);
-		fbatch->folios[fbatch->nr++] = folio;
 		index++;
 		if (!index)
 			break;
@@ -124,7 +107,7 @@ void truncate_inode_pages_range(struct address_space *mapping, loff_t lstart, lo
 		return;
 
 	index = start;
-	while (index <= end && find_lock_entries(mapping, &index, end, &fbatch)) {
+	while (index <= end && find_entries(mapping, &index, end, &fbatch, true)) {
 		for (int i = 0; i < fbatch.nr; i++)
 			truncate_cleanup_folio(fbatch.folios[i]);
 		for (int i = 0; i < fbatch.nr; i++)
@@ -152,7 +135,7 @@ void truncate_inode_pages_range(struct address_space *mapping, loff_t lstart, lo
 	index = start;
 	for (;;) {
 		cond_resched();
-		if (!find_get_entries(mapping, &index, end, &fbatch)) {
+		if (!find_entries(mapping, &index, end, &fbatch, false)) {
 			if (index == start)
 				break;
 			index = start;	/* restart to make sure all are gone */
@@ -250,7 +233,7 @@ static void invalidate_mapping_pages(struct address_space *mapping)
 	struct folio_batch fbatch;
 	uint64_t index = 0;
 
-	while (find_lock_entries(mapping, &index, ~0UL, &fbatch)) {
+	while (find_entries(mapping, &index, ~0UL, &fbatch, true)) {
 		for (int i = 0; i < fbatch.nr; i++) {
 			mapping_evict_folio(mapping, fbatch.folios[i]);
 			folio_unlock(fbatch.folios[i]);
