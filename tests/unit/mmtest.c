@@ -112,3 +112,153 @@ struct folio *mmtest_folio_at(struct mm_struct *mm, unsigned long addr)
 		return NULL;
 	return pfn_folio(pte_pfn(*pte));
 }
+
+void mmtest_expect_mem(struct mmtest *t, struct mm_struct *mm, unsigned long addr, const char *s)
+{
+	char buf[64];
+	size_t n = strlen(s);
+
+	T_LT(n, sizeof(buf));
+	T_EQ(mmtest_read(t, mm, addr, buf, n), UA_OK);
+	T_STREQ(buf, s);
+}
+
+struct task_struct *mmtest_proc(struct mmtest *t)
+{
+	struct task_struct *p;
+
+	MM_CALL(t, p = task_create());
+	T_ASSERT(p);
+	return p;
+}
+
+struct task_struct *mmtest_fork(struct mmtest *t, struct task_struct *parent)
+{
+	struct task_struct *c = NULL;
+	int r;
+
+	MM_CALL(t, r = copy_process(parent, &c));
+	T_EQ(r, 0);
+	return c;
+}
+
+void mmtest_exit(struct mmtest *t, struct task_struct *p)
+{
+	MM_CALL(t, do_exit(p));
+}
+
+struct task_struct *mmtest_proc_with_page(struct mmtest *t, unsigned long addr, const char *s)
+{
+	struct task_struct *p = mmtest_proc(t);
+
+	T_EQ(mmtest_mmap(t, p->mm, addr, PAGE_SIZE, MMTEST_RW, MMTEST_ANON | MAP_FIXED, NULL, 0),
+	     (long)addr);
+	T_EQ(mmtest_write(t, p->mm, addr, s), UA_OK);
+	return p;
+}
+
+struct file *mmtest_file(struct mmtest *t, const char *name, loff_t size)
+{
+	struct file *f;
+
+	MM_CALL(t, f = file_create(name, size));
+	T_ASSERT(f);
+	return f;
+}
+
+void mmtest_fput(struct mmtest *t, struct file *f)
+{
+	MM_CALL(t, fput(f));
+}
+
+int mmtest_munmap(struct mmtest *t, struct mm_struct *mm, unsigned long addr, unsigned long len)
+{
+	int r;
+
+	MM_CALL(t, r = sys_munmap(mm, addr, len));
+	return r;
+}
+
+int mmtest_mprotect(struct mmtest *t, struct mm_struct *mm, unsigned long addr, unsigned long len,
+		    unsigned long prot)
+{
+	int r;
+
+	MM_CALL(t, r = sys_mprotect(mm, addr, len, prot));
+	return r;
+}
+
+int mmtest_madvise(struct mmtest *t, struct mm_struct *mm, unsigned long addr, unsigned long len,
+		   int advice)
+{
+	unsigned long progress;
+	int r;
+
+	MM_CALL(t, r = sys_madvise(mm, addr, len, advice, &progress));
+	return r;
+}
+
+int mmtest_truncate(struct mmtest *t, struct file *f, unsigned long long len)
+{
+	int r;
+
+	MM_CALL(t, r = do_truncate(f, len));
+	return r;
+}
+
+long mmtest_pwrite(struct mmtest *t, struct file *f, unsigned long long pos, const char *s)
+{
+	struct user_buf b = { .bytes = (const unsigned char *)s, .len = strlen(s) };
+	long r;
+
+	MM_CALL(t, r = kernel_write(f, &b, pos));
+	return r;
+}
+
+long mmtest_pfill(struct mmtest *t, struct file *f, unsigned long long pos, unsigned char byte,
+		  unsigned long len)
+{
+	struct user_buf b = { .fill = byte, .len = len };
+	long r;
+
+	MM_CALL(t, r = kernel_write(f, &b, pos));
+	return r;
+}
+
+long mmtest_pread(struct mmtest *t, struct file *f, unsigned long long pos, unsigned char *buf,
+		  unsigned long len)
+{
+	long r;
+
+	MM_CALL(t, r = kernel_read(f, buf, len, pos));
+	return r;
+}
+
+struct folio *mmtest_folio_alloc(struct mmtest *t, unsigned int gfp, unsigned int order, int nid)
+{
+	struct folio *f;
+
+	MM_CALL(t, f = folio_alloc(gfp, order, nid));
+	return f;
+}
+
+void mmtest_folio_put(struct mmtest *t, struct folio *f)
+{
+	MM_CALL(t, folio_put(f));
+}
+
+void mmtest_inject(struct mmtest *t, enum vm_alloc_site site, unsigned long after,
+		   unsigned long times)
+{
+	MM_CALL(t, vm_inject(site, after, times));
+}
+
+void mmtest_end_clean(struct mmtest *t)
+{
+	T_EQ(machine->frames_in_use, 0);
+	T_EQ(machine->live[VM_ALLOC_VMA], 0);
+	T_EQ(machine->live[VM_ALLOC_ANON_VMA], 0);
+	T_EQ(machine->live[VM_ALLOC_AVC], 0);
+	T_EQ(machine->live[VM_ALLOC_PGTABLE], 0);
+	mmtest_end(t);
+}

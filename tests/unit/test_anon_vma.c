@@ -16,48 +16,7 @@
 
 #include "tests/unit/mmtest.h"
 
-#define RW (PROT_READ | PROT_WRITE)
-#define ANON (MAP_PRIVATE | MAP_ANONYMOUS)
 #define X 0x40000000UL
-#define CHECK(t) T_EQ(mmtest_check(t), EX_KIND_NONE)
-
-static struct task_struct *proc(struct mmtest *t)
-{
-	struct task_struct *p;
-
-	MM_CALL(t, p = task_create());
-	T_ASSERT(p);
-	return p;
-}
-
-static struct task_struct *fork_of(struct mmtest *t, struct task_struct *parent)
-{
-	struct task_struct *c = NULL;
-	int r;
-
-	MM_CALL(t, r = copy_process(parent, &c));
-	T_EQ(r, 0);
-	return c;
-}
-
-static void exit_proc(struct mmtest *t, struct task_struct *p)
-{
-	MM_CALL(t, do_exit(p));
-}
-
-static struct file *new_file(struct mmtest *t, const char *name, loff_t size)
-{
-	struct file *f;
-
-	MM_CALL(t, f = file_create(name, size));
-	T_ASSERT(f);
-	return f;
-}
-
-static void put_file(struct mmtest *t, struct file *f)
-{
-	MM_CALL(t, fput(f));
-}
 
 static long live_anon_vmas(void)
 {
@@ -94,15 +53,11 @@ static int chain_len(struct vm_area_struct *vma)
 	return n;
 }
 
+/* mmtest_end_clean, and no mm is left either. */
 static void end_clean(struct mmtest *t)
 {
-	T_EQ(machine->frames_in_use, 0);
-	T_EQ(machine->live[VM_ALLOC_VMA], 0);
-	T_EQ(machine->live[VM_ALLOC_ANON_VMA], 0);
-	T_EQ(machine->live[VM_ALLOC_AVC], 0);
-	T_EQ(machine->live[VM_ALLOC_PGTABLE], 0);
 	T_EQ(machine->live[VM_ALLOC_MM], 0);
-	mmtest_end(t);
+	mmtest_end_clean(t);
 }
 
 /*
@@ -119,13 +74,11 @@ TEST(anon_vma_fork_exit_cycles_bounded)
 	struct mmtest t;
 
 	mmtest_begin(&t, 64);
-	p = proc(&t);
-	T_EQ(mmtest_mmap(&t, p->mm, X, PAGE_SIZE, RW, ANON | MAP_FIXED, NULL, 0), (long)X);
-	T_EQ(mmtest_write(&t, p->mm, X, "parent"), UA_OK);
+	p = mmtest_proc_with_page(&t, X, "parent");
 	root = p->mm->mmap->anon_vma;
 	T_EQ(live_anon_vmas(), 1);
 	for (long i = 0; i < cycles; i++) {
-		struct task_struct *c = fork_of(&t, p);
+		struct task_struct *c = mmtest_fork(&t, p);
 
 		T_EQ(live_anon_vmas(), 2);
 		T_EQ(mmtest_write(&t, c->mm, X, "child"), UA_OK);
@@ -133,7 +86,7 @@ TEST(anon_vma_fork_exit_cycles_bounded)
 		if (live_anon_vmas() > max_live)
 			max_live = live_anon_vmas();
 		T_LT(live_anon_vmas(), 8);
-		exit_proc(&t, c);
+		mmtest_exit(&t, c);
 		T_EQ(live_anon_vmas(), 1);
 		T_EQ(machine->live[VM_ALLOC_AVC], 1);
 		T_EQ(machine->frames_in_use, 1);
@@ -145,8 +98,8 @@ TEST(anon_vma_fork_exit_cycles_bounded)
 	T_EQ(root->num_children, 1);
 	T_EQ(root->num_active_vmas, 1);
 	T_EQ(root->refcount, 1);
-	CHECK(&t);
-	exit_proc(&t, p);
+	MMTEST_CHECK(&t);
+	mmtest_exit(&t, p);
 	end_clean(&t);
 }
 
@@ -167,16 +120,14 @@ TEST(anon_vma_forking_server_chain_bounded)
 	struct mmtest t;
 
 	mmtest_begin(&t, 64);
-	cur = proc(&t);
-	T_EQ(mmtest_mmap(&t, cur->mm, X, PAGE_SIZE, RW, ANON | MAP_FIXED, NULL, 0), (long)X);
-	T_EQ(mmtest_write(&t, cur->mm, X, "gen 0"), UA_OK);
+	cur = mmtest_proc_with_page(&t, X, "gen 0");
 	for (long g = 1; g <= gens; g++) {
-		struct task_struct *next = fork_of(&t, cur);
+		struct task_struct *next = mmtest_fork(&t, cur);
 		char buf[32];
 
 		snprintf(buf, sizeof(buf), "gen %ld", g);
 		T_EQ(mmtest_write(&t, next->mm, X, buf), UA_OK);
-		exit_proc(&t, cur);
+		mmtest_exit(&t, cur);
 		cur = next;
 		T_EQ(machine->frames_in_use, 1);
 		T_EQ(chain_len(cur->mm->mmap), g == 1 ? 2 : 3);
@@ -186,10 +137,10 @@ TEST(anon_vma_forking_server_chain_bounded)
 			t_log("generation %ld: %ld anon_vmas live, chain of %d", g, live_anon_vmas(),
 			      chain_len(cur->mm->mmap));
 		if (g % 100 == 0)
-			CHECK(&t);
+			MMTEST_CHECK(&t);
 	}
-	CHECK(&t);
-	exit_proc(&t, cur);
+	MMTEST_CHECK(&t);
+	mmtest_exit(&t, cur);
 	end_clean(&t);
 }
 
@@ -217,12 +168,13 @@ TEST(anon_vma_three_generation_counts)
 	struct mmtest t;
 
 	mmtest_begin(&t, 64);
-	p = proc(&t);
-	T_EQ(mmtest_mmap(&t, p->mm, X, 4 * PAGE_SIZE, RW, ANON | MAP_FIXED, NULL, 0), (long)X);
+	p = mmtest_proc(&t);
+	T_EQ(mmtest_mmap(&t, p->mm, X, 4 * PAGE_SIZE, MMTEST_RW, MMTEST_ANON | MAP_FIXED, NULL, 0),
+	     (long)X);
 	T_EQ(mmtest_write(&t, p->mm, X, "P"), UA_OK);
-	c = fork_of(&t, p);
+	c = mmtest_fork(&t, p);
 	T_EQ(mmtest_write(&t, c->mm, X + PAGE_SIZE, "C"), UA_OK);
-	g = fork_of(&t, c);
+	g = mmtest_fork(&t, c);
 	T_EQ(mmtest_write(&t, g->mm, X + 2 * PAGE_SIZE, "G"), UA_OK);
 	vp = p->mm->mmap;
 	vc = c->mm->mmap;
@@ -262,17 +214,17 @@ TEST(anon_vma_three_generation_counts)
 	T_ASSERT(folio_anon_vma(mmtest_folio_at(g->mm, X)) == a);
 	T_ASSERT(folio_anon_vma(mmtest_folio_at(g->mm, X + PAGE_SIZE)) == b);
 	T_ASSERT(folio_anon_vma(mmtest_folio_at(g->mm, X + 2 * PAGE_SIZE)) == z);
-	CHECK(&t);
+	MMTEST_CHECK(&t);
 
-	exit_proc(&t, p);
+	mmtest_exit(&t, p);
 	T_EQ(live_anon_vmas(), 3);
 	T_EQ(a->num_children, 2);
 	T_EQ(a->num_active_vmas, 0);
 	T_EQ(a->refcount, 3);
 	T_EQ(tree_size(a), 2);
-	CHECK(&t);
+	MMTEST_CHECK(&t);
 
-	exit_proc(&t, c);
+	mmtest_exit(&t, c);
 	T_EQ(live_anon_vmas(), 3);
 	T_EQ(a->num_children, 2);
 	T_EQ(a->refcount, 3);
@@ -281,9 +233,9 @@ TEST(anon_vma_three_generation_counts)
 	T_EQ(b->num_active_vmas, 0);
 	T_EQ(b->refcount, 1);
 	T_EQ(tree_size(b), 1);
-	CHECK(&t);
+	MMTEST_CHECK(&t);
 
-	exit_proc(&t, g);
+	mmtest_exit(&t, g);
 	end_clean(&t);
 }
 
@@ -342,12 +294,10 @@ static void walk_order_run(bool newest_first)
 		var.value[VAR_FILE_WALK] = WALK_NEWEST_FIRST;
 	}
 	mmtest_begin_variants(&t, 64, &var);
-	p = proc(&t);
-	T_EQ(mmtest_mmap(&t, p->mm, X, PAGE_SIZE, RW, ANON | MAP_FIXED, NULL, 0), (long)X);
-	T_EQ(mmtest_write(&t, p->mm, X, "shared at fork"), UA_OK);
+	p = mmtest_proc_with_page(&t, X, "shared at fork");
 	anon = mmtest_folio_at(p->mm, X);
-	c1 = fork_of(&t, p);
-	c2 = fork_of(&t, p);
+	c1 = mmtest_fork(&t, p);
+	c2 = mmtest_fork(&t, p);
 	T_EQ(folio_mapcount(anon), 3);
 	walk(&t, anon, &v);
 	T_EQ(v.n, 3);
@@ -363,14 +313,14 @@ static void walk_order_run(bool newest_first)
 		T_ASSERT(v.vma[2] == p->mm->mmap);
 	}
 
-	f = new_file(&t, "walked", PAGE_SIZE);
-	q = proc(&t);
-	T_EQ(mmtest_mmap(&t, p->mm, fa, PAGE_SIZE, RW, MAP_SHARED | MAP_FIXED, f, 0), (long)fa);
-	T_EQ(mmtest_mmap(&t, q->mm, qa, PAGE_SIZE, RW, MAP_SHARED | MAP_FIXED, f, 0), (long)qa);
+	f = mmtest_file(&t, "walked", PAGE_SIZE);
+	q = mmtest_proc(&t);
+	T_EQ(mmtest_mmap(&t, p->mm, fa, PAGE_SIZE, MMTEST_RW, MAP_SHARED | MAP_FIXED, f, 0), (long)fa);
+	T_EQ(mmtest_mmap(&t, q->mm, qa, PAGE_SIZE, MMTEST_RW, MAP_SHARED | MAP_FIXED, f, 0), (long)qa);
 	T_EQ(mmtest_write(&t, p->mm, fa, "file page"), UA_OK);
 	page = mmtest_folio_at(p->mm, fa);
 	T_ASSERT(page && !folio_test_anon(page));
-	c = fork_of(&t, p);
+	c = mmtest_fork(&t, p);
 	walk(&t, page, &v);
 	T_EQ(v.n, 3);
 	if (!newest_first) {
@@ -385,14 +335,14 @@ static void walk_order_run(bool newest_first)
 		T_EQ(v.addr[0], qa);
 	}
 	T_EQ(v.addr[1], fa);
-	CHECK(&t);
+	MMTEST_CHECK(&t);
 
-	exit_proc(&t, c);
-	exit_proc(&t, q);
-	exit_proc(&t, c2);
-	exit_proc(&t, c1);
-	exit_proc(&t, p);
-	put_file(&t, f);
+	mmtest_exit(&t, c);
+	mmtest_exit(&t, q);
+	mmtest_exit(&t, c2);
+	mmtest_exit(&t, c1);
+	mmtest_exit(&t, p);
+	mmtest_fput(&t, f);
 	end_clean(&t);
 }
 
@@ -416,12 +366,6 @@ TEST(anon_vma_walk_order_newest_first_variant)
  * its anon VMA links two anon_vmas; it also has a COWed page of a private
  * file mapping, a shared file page and an untouched VMA.
  */
-static void inject(struct mmtest *t, enum vm_alloc_site site, unsigned long after,
-		   unsigned long times)
-{
-	MM_CALL(t, vm_inject(site, after, times));
-}
-
 static int try_fork(struct mmtest *t, struct task_struct *parent, struct task_struct **childp)
 {
 	int r;
@@ -431,14 +375,6 @@ static int try_fork(struct mmtest *t, struct task_struct *parent, struct task_st
 	if (r)
 		*childp = NULL;
 	return r;
-}
-
-static void expect_str(struct mmtest *t, struct mm_struct *mm, unsigned long addr, const char *s)
-{
-	char buf[16];
-
-	T_EQ(mmtest_read(t, mm, addr, buf, strlen(s)), UA_OK);
-	T_STREQ(buf, s);
 }
 
 /* One try: the n-th allocation at @site fails.  Returns whether fork reached it. */
@@ -454,14 +390,16 @@ static bool fork_enomem_once(enum vm_alloc_site site, unsigned long n)
 	int r;
 
 	mmtest_begin(&t, 64);
-	f = new_file(&t, "forked", 2 * PAGE_SIZE);
-	g = proc(&t);
-	T_EQ(mmtest_mmap(&t, g->mm, X, 2 * PAGE_SIZE, RW, ANON | MAP_FIXED, NULL, 0), (long)X);
-	T_EQ(mmtest_mmap(&t, g->mm, fa, 2 * PAGE_SIZE, RW, MAP_PRIVATE | MAP_FIXED, f, 0), (long)fa);
-	T_EQ(mmtest_mmap(&t, g->mm, sa, 2 * PAGE_SIZE, RW, MAP_SHARED | MAP_FIXED, f, 0), (long)sa);
-	T_EQ(mmtest_mmap(&t, g->mm, ua, PAGE_SIZE, RW, ANON | MAP_FIXED, NULL, 0), (long)ua);
+	f = mmtest_file(&t, "forked", 2 * PAGE_SIZE);
+	g = mmtest_proc(&t);
+	T_EQ(mmtest_mmap(&t, g->mm, X, 2 * PAGE_SIZE, MMTEST_RW, MMTEST_ANON | MAP_FIXED, NULL, 0),
+	     (long)X);
+	T_EQ(mmtest_mmap(&t, g->mm, fa, 2 * PAGE_SIZE, MMTEST_RW, MAP_PRIVATE | MAP_FIXED, f, 0),
+	     (long)fa);
+	T_EQ(mmtest_mmap(&t, g->mm, sa, 2 * PAGE_SIZE, MMTEST_RW, MAP_SHARED | MAP_FIXED, f, 0), (long)sa);
+	T_EQ(mmtest_mmap(&t, g->mm, ua, PAGE_SIZE, MMTEST_RW, MMTEST_ANON | MAP_FIXED, NULL, 0), (long)ua);
 	T_EQ(mmtest_write(&t, g->mm, X, "anon"), UA_OK);
-	p = fork_of(&t, g);
+	p = mmtest_fork(&t, g);
 	T_EQ(chain_len(p->mm->mmap), 2);
 	T_EQ(mmtest_write(&t, p->mm, X + PAGE_SIZE, "anon2"), UA_OK);
 	T_EQ(mmtest_write(&t, p->mm, fa, "cow"), UA_OK);
@@ -469,10 +407,10 @@ static bool fork_enomem_once(enum vm_alloc_site site, unsigned long n)
 	memcpy(before, machine->live, sizeof(before));
 	frames = machine->frames_in_use;
 
-	inject(&t, site, n, 1);
+	mmtest_inject(&t, site, n, 1);
 	r = try_fork(&t, p, &c);
 	reached = machine->inject[site].times == 0;
-	inject(&t, site, 0, 0);
+	mmtest_inject(&t, site, 0, 0);
 	if (reached) {
 		T_EQ(r, -ENOMEM);
 		for (int s = 0; s < VM_NR_ALLOC_SITES; s++)
@@ -484,23 +422,23 @@ static bool fork_enomem_once(enum vm_alloc_site site, unsigned long n)
 		T_EQ(machine->frames_in_use, frames);
 	} else {
 		T_EQ(r, 0);
-		expect_str(&t, c->mm, X, "anon");
-		expect_str(&t, c->mm, X + PAGE_SIZE, "anon2");
-		expect_str(&t, c->mm, fa, "cow");
+		mmtest_expect_mem(&t, c->mm, X, "anon");
+		mmtest_expect_mem(&t, c->mm, X + PAGE_SIZE, "anon2");
+		mmtest_expect_mem(&t, c->mm, fa, "cow");
 	}
-	CHECK(&t);
+	MMTEST_CHECK(&t);
 	T_EQ(mmtest_write(&t, p->mm, X, "ANON"), UA_OK);
-	expect_str(&t, g->mm, X, "anon");
-	expect_str(&t, p->mm, fa, "cow");
+	mmtest_expect_mem(&t, g->mm, X, "anon");
+	mmtest_expect_mem(&t, p->mm, fa, "cow");
 	T_EQ(mmtest_write(&t, p->mm, fa + PAGE_SIZE, "more"), UA_OK);
-	expect_str(&t, g->mm, sa + PAGE_SIZE, "shared");
+	mmtest_expect_mem(&t, g->mm, sa + PAGE_SIZE, "shared");
 	T_EQ(mmtest_write(&t, p->mm, ua, "late"), UA_OK);
-	CHECK(&t);
+	MMTEST_CHECK(&t);
 	if (c)
-		exit_proc(&t, c);
-	exit_proc(&t, p);
-	exit_proc(&t, g);
-	put_file(&t, f);
+		mmtest_exit(&t, c);
+	mmtest_exit(&t, p);
+	mmtest_exit(&t, g);
+	mmtest_fput(&t, f);
 	end_clean(&t);
 	return reached;
 }
@@ -548,18 +486,18 @@ TEST(anon_vma_stack_growth_after_fork)
 	char buf[8];
 
 	mmtest_begin(&t, 64);
-	p = proc(&t);
-	T_EQ(mmtest_mmap(&t, p->mm, s, 2 * PAGE_SIZE, RW, ANON | MAP_GROWSDOWN | MAP_FIXED, NULL, 0),
-	     (long)s);
+	p = mmtest_proc(&t);
+	T_EQ(mmtest_mmap(&t, p->mm, s, 2 * PAGE_SIZE, MMTEST_RW, MMTEST_ANON | MAP_GROWSDOWN | MAP_FIXED,
+			 NULL, 0), (long)s);
 	T_EQ(mmtest_write(&t, p->mm, s + PAGE_SIZE, "s0"), UA_OK);
 	shared = mmtest_folio_at(p->mm, s + PAGE_SIZE);
-	c = fork_of(&t, p);
+	c = mmtest_fork(&t, p);
 	vc = c->mm->mmap;
 	T_EQ(mmtest_write(&t, c->mm, s - 2 * PAGE_SIZE, "grown"), UA_OK);
 	T_EQ(vc->vm_start, s - 2 * PAGE_SIZE);
 	T_EQ(vc->vm_pgoff, (s >> PAGE_SHIFT) - 2);
 	T_ASSERT(mmtest_folio_at(c->mm, s + PAGE_SIZE) == shared);
-	CHECK(&t);
+	MMTEST_CHECK(&t);
 	/* Walks go by ascending start pgoff: the grown child now comes first. */
 	walk(&t, shared, &v);
 	T_EQ(v.n, 2);
@@ -571,9 +509,9 @@ TEST(anon_vma_stack_growth_after_fork)
 	/* the parent grows too, independently */
 	T_EQ(mmtest_read(&t, p->mm, s - PAGE_SIZE, buf, 1), UA_OK);
 	T_EQ(p->mm->mmap->vm_start, s - PAGE_SIZE);
-	CHECK(&t);
-	exit_proc(&t, p);
-	CHECK(&t);
-	exit_proc(&t, c);
+	MMTEST_CHECK(&t);
+	mmtest_exit(&t, p);
+	MMTEST_CHECK(&t);
+	mmtest_exit(&t, c);
 	end_clean(&t);
 }

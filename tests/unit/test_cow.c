@@ -18,78 +18,17 @@
 
 #include "tests/unit/mmtest.h"
 
-#define RW (PROT_READ | PROT_WRITE)
-#define ANON (MAP_PRIVATE | MAP_ANONYMOUS)
 #define X 0x30000000UL
 #define PG(i) (X + (unsigned long)(i) * PAGE_SIZE)
-#define CHECK(t) T_EQ(mmtest_check(t), EX_KIND_NONE)
-
-static struct task_struct *proc(struct mmtest *t)
-{
-	struct task_struct *p;
-
-	MM_CALL(t, p = task_create());
-	T_ASSERT(p);
-	return p;
-}
-
-static struct task_struct *fork_of(struct mmtest *t, struct task_struct *parent)
-{
-	struct task_struct *c = NULL;
-	int r;
-
-	MM_CALL(t, r = copy_process(parent, &c));
-	T_EQ(r, 0);
-	return c;
-}
-
-static void exit_proc(struct mmtest *t, struct task_struct *p)
-{
-	MM_CALL(t, do_exit(p));
-}
-
-static struct file *new_file(struct mmtest *t, const char *name, loff_t size)
-{
-	struct file *f;
-
-	MM_CALL(t, f = file_create(name, size));
-	T_ASSERT(f);
-	return f;
-}
-
-static void put_file(struct mmtest *t, struct file *f)
-{
-	MM_CALL(t, fput(f));
-}
-
-static long pwrite_str(struct mmtest *t, struct file *f, unsigned long long pos, const char *s)
-{
-	struct user_buf b = { .bytes = (const unsigned char *)s, .len = strlen(s) };
-	long r;
-
-	MM_CALL(t, r = kernel_write(f, &b, pos));
-	return r;
-}
 
 static void expect_file(struct mmtest *t, struct file *f, unsigned long long pos, const char *s)
 {
 	unsigned char buf[64];
-	long n = (long)strlen(s), r;
+	long n = (long)strlen(s);
 
 	T_LT(n, (long)sizeof(buf));
-	MM_CALL(t, r = kernel_read(f, buf, (unsigned long)n, pos));
-	T_EQ(r, n);
+	T_EQ(mmtest_pread(t, f, pos, buf, (unsigned long)n), n);
 	T_MEMEQ(buf, s, n);
-}
-
-static void expect_mem(struct mmtest *t, struct mm_struct *mm, unsigned long addr, const char *s)
-{
-	char buf[64];
-	size_t n = strlen(s);
-
-	T_LT(n, sizeof(buf));
-	T_EQ(mmtest_read(t, mm, addr, buf, n), UA_OK);
-	T_STREQ(buf, s);
 }
 
 static bool pte_writable(struct mm_struct *mm, unsigned long addr)
@@ -97,16 +36,6 @@ static bool pte_writable(struct mm_struct *mm, unsigned long addr)
 	pte_t *pte = pte_offset_map(mm, addr);
 
 	return pte && pte_present(*pte) && pte_write(*pte);
-}
-
-static void end_clean(struct mmtest *t)
-{
-	T_EQ(machine->frames_in_use, 0);
-	T_EQ(machine->live[VM_ALLOC_VMA], 0);
-	T_EQ(machine->live[VM_ALLOC_ANON_VMA], 0);
-	T_EQ(machine->live[VM_ALLOC_AVC], 0);
-	T_EQ(machine->live[VM_ALLOC_PGTABLE], 0);
-	mmtest_end(t);
 }
 
 /* The picture at the top of this file, write by write. */
@@ -118,9 +47,9 @@ TEST(cow_three_generations)
 	struct mmtest t;
 
 	mmtest_begin(&t, 64);
-	p = proc(&t);
+	p = mmtest_proc(&t);
 	mp = p->mm;
-	T_EQ(mmtest_mmap(&t, mp, X, 3 * PAGE_SIZE, RW, ANON | MAP_FIXED, NULL, 0), (long)X);
+	T_EQ(mmtest_mmap(&t, mp, X, 3 * PAGE_SIZE, MMTEST_RW, MMTEST_ANON | MAP_FIXED, NULL, 0), (long)X);
 	T_EQ(mmtest_write(&t, mp, PG(0), "p0"), UA_OK);
 	T_EQ(mmtest_write(&t, mp, PG(1), "p1"), UA_OK);
 	T_EQ(mmtest_write(&t, mp, PG(2), "p2"), UA_OK);
@@ -128,8 +57,8 @@ TEST(cow_three_generations)
 	T_ASSERT(PageAnonExclusive(f0));
 	T_ASSERT(pte_writable(mp, PG(0)));
 
-	c = fork_of(&t, p);
-	g = fork_of(&t, c);
+	c = mmtest_fork(&t, p);
+	g = mmtest_fork(&t, c);
 	mc = c->mm;
 	mg = g->mm;
 	T_EQ(machine->frames_in_use, 3);
@@ -148,7 +77,7 @@ TEST(cow_three_generations)
 	}
 	f1 = mmtest_folio_at(mp, PG(1));
 	f2 = mmtest_folio_at(mp, PG(2));
-	CHECK(&t);
+	MMTEST_CHECK(&t);
 
 	/* Page 0: all three write, in turn. */
 	T_EQ(mmtest_write(&t, mp, PG(0), "parent"), UA_OK);
@@ -173,14 +102,14 @@ TEST(cow_three_generations)
 	T_ASSERT(pte_writable(mg, PG(0)));
 	T_ASSERT(folio_anon_vma(f0) == mg->mmap->anon_vma);	/* folio_move_anon_rmap */
 	T_EQ(machine->frames_in_use, 5);
-	expect_mem(&t, mp, PG(0), "parent");
-	expect_mem(&t, mc, PG(0), "child");
-	expect_mem(&t, mg, PG(0), "grandchild");
-	CHECK(&t);
+	mmtest_expect_mem(&t, mp, PG(0), "parent");
+	mmtest_expect_mem(&t, mc, PG(0), "child");
+	mmtest_expect_mem(&t, mg, PG(0), "grandchild");
+	MMTEST_CHECK(&t);
 
 	/* Page 1: unwritten, still one folio for all three. */
 	for (struct mm_struct *const *m = (struct mm_struct *const[]){ mp, mc, mg, NULL }; *m; m++) {
-		expect_mem(&t, *m, PG(1), "p1");
+		mmtest_expect_mem(&t, *m, PG(1), "p1");
 		T_ASSERT(mmtest_folio_at(*m, PG(1)) == f1);
 	}
 	T_EQ(folio_mapcount(f1), 3);
@@ -192,21 +121,21 @@ TEST(cow_three_generations)
 	T_ASSERT(mmtest_folio_at(mg, PG(2)) == f2);
 	T_EQ(folio_mapcount(f2), 2);
 	T_ASSERT(!PageAnonExclusive(f2));
-	expect_mem(&t, mp, PG(2), "p2");
-	expect_mem(&t, mg, PG(2), "p2");
-	expect_mem(&t, mc, PG(2), "C2");
+	mmtest_expect_mem(&t, mp, PG(2), "p2");
+	mmtest_expect_mem(&t, mg, PG(2), "p2");
+	mmtest_expect_mem(&t, mc, PG(2), "C2");
 	T_EQ(machine->frames_in_use, 6);
-	CHECK(&t);
+	MMTEST_CHECK(&t);
 
 	/* The other sharers exit: G's writes reuse f1 and f2 in place. */
-	exit_proc(&t, p);
-	exit_proc(&t, c);
+	mmtest_exit(&t, p);
+	mmtest_exit(&t, c);
 	T_EQ(machine->frames_in_use, 3);
 	T_EQ(folio_mapcount(f1), 1);
 	T_EQ(folio_ref_count(f1), 1);
 	T_ASSERT(!PageAnonExclusive(f1));
 	T_ASSERT(!pte_writable(mg, PG(1)));
-	CHECK(&t);
+	MMTEST_CHECK(&t);
 	T_EQ(mmtest_write(&t, mg, PG(1), "G1"), UA_OK);
 	T_EQ(mmtest_write(&t, mg, PG(2), "G2"), UA_OK);
 	T_ASSERT(mmtest_folio_at(mg, PG(1)) == f1);
@@ -214,12 +143,12 @@ TEST(cow_three_generations)
 	T_ASSERT(PageAnonExclusive(f1) && PageAnonExclusive(f2));
 	T_ASSERT(pte_writable(mg, PG(1)) && pte_writable(mg, PG(2)));
 	T_EQ(machine->frames_in_use, 3);
-	expect_mem(&t, mg, PG(0), "grandchild");
-	expect_mem(&t, mg, PG(1), "G1");
-	expect_mem(&t, mg, PG(2), "G2");
-	CHECK(&t);
-	exit_proc(&t, g);
-	end_clean(&t);
+	mmtest_expect_mem(&t, mg, PG(0), "grandchild");
+	mmtest_expect_mem(&t, mg, PG(1), "G1");
+	mmtest_expect_mem(&t, mg, PG(2), "G2");
+	MMTEST_CHECK(&t);
+	mmtest_exit(&t, g);
+	mmtest_end_clean(&t);
 }
 
 /*
@@ -238,9 +167,9 @@ TEST(cow_zero_page)
 	pte_t *pte;
 
 	mmtest_begin(&t, 64);
-	p = proc(&t);
+	p = mmtest_proc(&t);
 	mm = p->mm;
-	T_EQ(mmtest_mmap(&t, mm, X, 2 * PAGE_SIZE, RW, ANON | MAP_FIXED, NULL, 0), (long)X);
+	T_EQ(mmtest_mmap(&t, mm, X, 2 * PAGE_SIZE, MMTEST_RW, MMTEST_ANON | MAP_FIXED, NULL, 0), (long)X);
 	T_EQ(mmtest_read(&t, mm, PG(0), buf, 4), UA_OK);
 	T_MEMEQ(buf, "\0\0\0\0", 4);
 	pte = pte_offset_map(mm, PG(0));
@@ -251,9 +180,9 @@ TEST(cow_zero_page)
 	T_ASSERT(mm->mmap->anon_vma == NULL);	/* a read needs no anon_vma */
 	T_EQ(folio_ref_count(machine->zero_folio), 1);
 	T_EQ(mm->rss_stat[MM_ANONPAGES], 0);
-	CHECK(&t);
+	MMTEST_CHECK(&t);
 
-	c = fork_of(&t, p);
+	c = mmtest_fork(&t, p);
 	T_EQ(mmtest_read(&t, c->mm, PG(0), buf, 4), UA_OK);
 	T_MEMEQ(buf, "\0\0\0\0", 4);
 	T_EQ(machine->frames_in_use, 0);
@@ -270,7 +199,7 @@ TEST(cow_zero_page)
 	T_EQ(mm->rss_stat[MM_ANONPAGES], 1);
 	T_EQ(mmtest_read(&t, mm, PG(0), buf, 8), UA_OK);
 	T_MEMEQ(buf, "\0\0\0\0\0\0\0\0", 8);
-	expect_mem(&t, mm, PG(0) + 8, "data");
+	mmtest_expect_mem(&t, mm, PG(0) + 8, "data");
 	for (unsigned long i = 12; i < PAGE_SIZE; i++)
 		T_EQ(folio_address(f)[i], 0);
 	/* The child still sees the zero page. */
@@ -280,11 +209,11 @@ TEST(cow_zero_page)
 	/* An untouched page written first: no zero page on the way. */
 	T_EQ(mmtest_write(&t, mm, PG(1), "w"), UA_OK);
 	T_ASSERT(PageAnonExclusive(mmtest_folio_at(mm, PG(1))));
-	CHECK(&t);
-	exit_proc(&t, c);
-	exit_proc(&t, p);
+	MMTEST_CHECK(&t);
+	mmtest_exit(&t, c);
+	mmtest_exit(&t, p);
 	T_EQ(folio_ref_count(machine->zero_folio), 1);
-	end_clean(&t);
+	mmtest_end_clean(&t);
 }
 
 /*
@@ -307,18 +236,18 @@ TEST(cow_private_file)
 	struct mmtest t;
 
 	mmtest_begin(&t, 64);
-	f = new_file(&t, "private", 21 * PAGE_SIZE);
+	f = mmtest_file(&t, "private", 21 * PAGE_SIZE);
 	mapping = f->f_mapping;
-	T_EQ(pwrite_str(&t, f, 0, "file-0"), 6);
-	T_EQ(pwrite_str(&t, f, PAGE_SIZE, "file-1"), 6);
-	T_EQ(pwrite_str(&t, f, 20 * PAGE_SIZE, "file-2"), 6);
+	T_EQ(mmtest_pwrite(&t, f, 0, "file-0"), 6);
+	T_EQ(mmtest_pwrite(&t, f, PAGE_SIZE, "file-1"), 6);
+	T_EQ(mmtest_pwrite(&t, f, 20 * PAGE_SIZE, "file-2"), 6);
 	T_EQ(mapping->nrpages, 3);
-	p = proc(&t);
+	p = mmtest_proc(&t);
 	mm = p->mm;
-	T_EQ(mmtest_mmap(&t, mm, X, 21 * PAGE_SIZE, RW, MAP_PRIVATE | MAP_FIXED, f, 0), (long)X);
+	T_EQ(mmtest_mmap(&t, mm, X, 21 * PAGE_SIZE, MMTEST_RW, MAP_PRIVATE | MAP_FIXED, f, 0), (long)X);
 
-	expect_mem(&t, mm, PG(0), "file-0");
-	expect_mem(&t, mm, PG(1), "file-1");
+	mmtest_expect_mem(&t, mm, PG(0), "file-0");
+	mmtest_expect_mem(&t, mm, PG(1), "file-1");
 	cache0 = mmtest_folio_at(mm, PG(0));
 	cache1 = mmtest_folio_at(mm, PG(1));
 	T_ASSERT(cache0 && !folio_test_anon(cache0) && cache0->mapping == mapping);
@@ -328,7 +257,7 @@ TEST(cow_private_file)
 	T_EQ(folio_ref_count(cache0), 2);	/* page cache + pte */
 	T_ASSERT(!pte_writable(mm, PG(0)));
 	T_ASSERT(mm->mmap->anon_vma == NULL);
-	CHECK(&t);
+	MMTEST_CHECK(&t);
 
 	T_EQ(mmtest_write(&t, mm, PG(0), "cow-0"), UA_OK);
 	anon0 = mmtest_folio_at(mm, PG(0));
@@ -338,7 +267,7 @@ TEST(cow_private_file)
 	T_EQ(folio_mapcount(cache0), 0);
 	T_EQ(folio_ref_count(cache0), 1);
 	T_EQ(anon0->index, 0);	/* linear_page_index: the file offset */
-	expect_mem(&t, mm, PG(0), "cow-00");	/* the byte after is the file's, copied */
+	mmtest_expect_mem(&t, mm, PG(0), "cow-00");	/* the byte after is the file's, copied */
 
 	T_ASSERT(mmtest_folio_at(mm, PG(20)) == NULL);
 	T_EQ(mmtest_write(&t, mm, PG(20), "cow-2"), UA_OK);
@@ -346,7 +275,7 @@ TEST(cow_private_file)
 	T_ASSERT(anon2 && folio_test_anon(anon2) && PageAnonExclusive(anon2));
 	T_ASSERT(pte_writable(mm, PG(20)));
 	T_EQ(anon2->index, 20);
-	expect_mem(&t, mm, PG(20), "cow-22");
+	mmtest_expect_mem(&t, mm, PG(20), "cow-22");
 	T_EQ(mapping->nrpages, 3);
 	/* the copy's source stays in the page cache, unmapped */
 	T_EQ(folio_mapcount((struct folio *)xa_load(&mapping->i_pages, 20)), 0);
@@ -354,41 +283,22 @@ TEST(cow_private_file)
 	T_EQ(mm->rss_stat[MM_FILEPAGES], 1);
 	expect_file(&t, f, 0, "file-0");
 	expect_file(&t, f, 20 * PAGE_SIZE, "file-2");
-	CHECK(&t);
+	MMTEST_CHECK(&t);
 
-	T_EQ(pwrite_str(&t, f, 0, "new-0"), 5);
-	T_EQ(pwrite_str(&t, f, PAGE_SIZE, "new-1"), 5);
-	T_EQ(pwrite_str(&t, f, 20 * PAGE_SIZE, "new-2"), 5);
-	expect_mem(&t, mm, PG(0), "cow-00");
-	expect_mem(&t, mm, PG(1), "new-11");
-	expect_mem(&t, mm, PG(20), "cow-22");
+	T_EQ(mmtest_pwrite(&t, f, 0, "new-0"), 5);
+	T_EQ(mmtest_pwrite(&t, f, PAGE_SIZE, "new-1"), 5);
+	T_EQ(mmtest_pwrite(&t, f, 20 * PAGE_SIZE, "new-2"), 5);
+	mmtest_expect_mem(&t, mm, PG(0), "cow-00");
+	mmtest_expect_mem(&t, mm, PG(1), "new-11");
+	mmtest_expect_mem(&t, mm, PG(20), "cow-22");
 	T_ASSERT(mmtest_folio_at(mm, PG(1)) == cache1);
 	expect_file(&t, f, 0, "new-00");
-	CHECK(&t);
+	MMTEST_CHECK(&t);
 
-	exit_proc(&t, p);
+	mmtest_exit(&t, p);
 	expect_file(&t, f, PAGE_SIZE, "new-11");
-	put_file(&t, f);
-	end_clean(&t);
-}
-
-static int advise(struct mmtest *t, struct mm_struct *mm, unsigned long addr, unsigned long len,
-		  int advice)
-{
-	unsigned long progress;
-	int r;
-
-	MM_CALL(t, r = sys_madvise(mm, addr, len, advice, &progress));
-	return r;
-}
-
-static int protect(struct mmtest *t, struct mm_struct *mm, unsigned long addr, unsigned long len,
-		   unsigned long prot)
-{
-	int r;
-
-	MM_CALL(t, r = sys_mprotect(mm, addr, len, prot));
-	return r;
+	mmtest_fput(&t, f);
+	mmtest_end_clean(&t);
 }
 
 /*
@@ -405,25 +315,25 @@ TEST(cow_private_file_dontneed)
 	struct mmtest t;
 
 	mmtest_begin(&t, 64);
-	f = new_file(&t, "dontneed", PAGE_SIZE);
-	T_EQ(pwrite_str(&t, f, 0, "from-file"), 9);
-	p = proc(&t);
+	f = mmtest_file(&t, "dontneed", PAGE_SIZE);
+	T_EQ(mmtest_pwrite(&t, f, 0, "from-file"), 9);
+	p = mmtest_proc(&t);
 	mm = p->mm;
-	T_EQ(mmtest_mmap(&t, mm, X, PAGE_SIZE, RW, MAP_PRIVATE | MAP_FIXED, f, 0), (long)X);
+	T_EQ(mmtest_mmap(&t, mm, X, PAGE_SIZE, MMTEST_RW, MAP_PRIVATE | MAP_FIXED, f, 0), (long)X);
 	T_EQ(mmtest_write(&t, mm, X, "private"), UA_OK);
 	copy = mmtest_folio_at(mm, X);
 	T_ASSERT(copy && folio_test_anon(copy));
 	T_EQ(machine->frames_in_use, 2);
-	T_EQ(advise(&t, mm, X, PAGE_SIZE, MADV_DONTNEED), 0);
+	T_EQ(mmtest_madvise(&t, mm, X, PAGE_SIZE, MADV_DONTNEED), 0);
 	T_EQ(machine->frames_in_use, 1);
 	T_ASSERT(mmtest_folio_at(mm, X) == NULL);
-	expect_mem(&t, mm, X, "from-file");
+	mmtest_expect_mem(&t, mm, X, "from-file");
 	T_ASSERT(!folio_test_anon(mmtest_folio_at(mm, X)));
 	T_EQ(mm->rss_stat[MM_ANONPAGES], 0);
-	CHECK(&t);
-	exit_proc(&t, p);
-	put_file(&t, f);
-	end_clean(&t);
+	MMTEST_CHECK(&t);
+	mmtest_exit(&t, p);
+	mmtest_fput(&t, f);
+	mmtest_end_clean(&t);
 }
 
 /*
@@ -438,25 +348,25 @@ TEST(cow_shared_anon_is_not_copied)
 	struct mmtest t;
 
 	mmtest_begin(&t, 64);
-	p = proc(&t);
-	T_EQ(mmtest_mmap(&t, p->mm, X, PAGE_SIZE, RW, MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED, NULL, 0),
-	     (long)X);
+	p = mmtest_proc(&t);
+	T_EQ(mmtest_mmap(&t, p->mm, X, PAGE_SIZE, MMTEST_RW, MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED,
+			 NULL, 0), (long)X);
 	T_EQ(mmtest_write(&t, p->mm, X, "one"), UA_OK);
 	page = mmtest_folio_at(p->mm, X);
 	T_ASSERT(page && !folio_test_anon(page));
-	c = fork_of(&t, p);
+	c = mmtest_fork(&t, p);
 	T_EQ(mmtest_write(&t, c->mm, X + 3, "two"), UA_OK);
 	T_ASSERT(mmtest_folio_at(c->mm, X) == page);
 	T_EQ(folio_mapcount(page), 2);
-	expect_mem(&t, p->mm, X, "onetwo");
+	mmtest_expect_mem(&t, p->mm, X, "onetwo");
 	T_EQ(mmtest_write(&t, p->mm, X + 6, "three"), UA_OK);
-	expect_mem(&t, c->mm, X, "onetwothree");
+	mmtest_expect_mem(&t, c->mm, X, "onetwothree");
 	T_EQ(machine->frames_in_use, 1);
-	CHECK(&t);
-	exit_proc(&t, p);
-	expect_mem(&t, c->mm, X, "onetwothree");
-	exit_proc(&t, c);
-	end_clean(&t);
+	MMTEST_CHECK(&t);
+	mmtest_exit(&t, p);
+	mmtest_expect_mem(&t, c->mm, X, "onetwothree");
+	mmtest_exit(&t, c);
+	mmtest_end_clean(&t);
 }
 
 /*
@@ -471,25 +381,26 @@ TEST(cow_mprotect_write_upgrade)
 	struct mmtest t;
 
 	mmtest_begin(&t, 64);
-	p = proc(&t);
-	T_EQ(mmtest_mmap(&t, p->mm, X, 2 * PAGE_SIZE, RW, ANON | MAP_FIXED, NULL, 0), (long)X);
+	p = mmtest_proc(&t);
+	T_EQ(mmtest_mmap(&t, p->mm, X, 2 * PAGE_SIZE, MMTEST_RW, MMTEST_ANON | MAP_FIXED, NULL, 0),
+	     (long)X);
 	T_EQ(mmtest_write(&t, p->mm, PG(0), "shared"), UA_OK);
-	c = fork_of(&t, p);
+	c = mmtest_fork(&t, p);
 	T_EQ(mmtest_write(&t, p->mm, PG(1), "own"), UA_OK);
 	shared = mmtest_folio_at(p->mm, PG(0));
 	T_ASSERT(PageAnonExclusive(mmtest_folio_at(p->mm, PG(1))));
 	T_ASSERT(!PageAnonExclusive(shared));
-	T_EQ(protect(&t, p->mm, X, 2 * PAGE_SIZE, PROT_READ), 0);
+	T_EQ(mmtest_mprotect(&t, p->mm, X, 2 * PAGE_SIZE, PROT_READ), 0);
 	T_ASSERT(!pte_writable(p->mm, PG(0)) && !pte_writable(p->mm, PG(1)));
-	T_EQ(protect(&t, p->mm, X, 2 * PAGE_SIZE, RW), 0);
+	T_EQ(mmtest_mprotect(&t, p->mm, X, 2 * PAGE_SIZE, MMTEST_RW), 0);
 	T_ASSERT(pte_writable(p->mm, PG(1)));
 	T_ASSERT(!pte_writable(p->mm, PG(0)));
-	CHECK(&t);
+	MMTEST_CHECK(&t);
 	T_EQ(mmtest_write(&t, p->mm, PG(0), "parent"), UA_OK);
 	T_ASSERT(mmtest_folio_at(p->mm, PG(0)) != shared);
-	expect_mem(&t, c->mm, PG(0), "shared");
-	CHECK(&t);
-	exit_proc(&t, c);
-	exit_proc(&t, p);
-	end_clean(&t);
+	mmtest_expect_mem(&t, c->mm, PG(0), "shared");
+	MMTEST_CHECK(&t);
+	mmtest_exit(&t, c);
+	mmtest_exit(&t, p);
+	mmtest_end_clean(&t);
 }

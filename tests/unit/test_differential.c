@@ -21,6 +21,7 @@
  */
 #include <setjmp.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -589,6 +590,10 @@ TEST(differential_random_sequences)
 
 	scenario_init(&g.scn);
 	for (long long n = 0; n < sequences && failures < 3; n++) {
+		/* progress on long runs (display only: no decision depends on time) */
+		if (sequences >= 2000 && n && n % 1000 == 0)
+			t_log("%lld/%lld sequences, %ld statements, %.0f s", n, sequences, statements,
+			      (double)clock() / CLOCKS_PER_SEC);
 		uint64_t seed = t_seed() * 1000003ULL + (uint64_t)n;
 		char *msg = NULL;
 		int failed_at;

@@ -11,85 +11,15 @@
  * honours only for the VMA right above the range it picked (Linux's
  * unmapped_area_topdown).  The error returns come in Linux's order.
  */
-#include <string.h>
-
 #include "tests/unit/mmtest.h"
 
-#define RW (PROT_READ | PROT_WRITE)
-#define ANON (MAP_PRIVATE | MAP_ANONYMOUS)
 #define TOP (MMAP_BASE - PAGE_SIZE)	/* the first 4K `any` mapping */
 #define X 0x40000000UL
-#define CHECK(t) T_EQ(mmtest_check(t), EX_KIND_NONE)
-
-static struct task_struct *proc(struct mmtest *t)
-{
-	struct task_struct *p;
-
-	MM_CALL(t, p = task_create());
-	T_ASSERT(p);
-	return p;
-}
-
-static void exit_proc(struct mmtest *t, struct task_struct *p)
-{
-	MM_CALL(t, do_exit(p));
-}
-
-static struct file *new_file(struct mmtest *t, const char *name, loff_t size)
-{
-	struct file *f;
-
-	MM_CALL(t, f = file_create(name, size));
-	T_ASSERT(f);
-	return f;
-}
-
-static void put_file(struct mmtest *t, struct file *f)
-{
-	MM_CALL(t, fput(f));
-}
 
 static long map(struct mmtest *t, struct mm_struct *mm, unsigned long addr, unsigned long len,
 		unsigned long prot, unsigned long flags)
 {
 	return mmtest_mmap(t, mm, addr, len, prot, flags, NULL, 0);
-}
-
-static int unmap(struct mmtest *t, struct mm_struct *mm, unsigned long addr, unsigned long len)
-{
-	int r;
-
-	MM_CALL(t, r = sys_munmap(mm, addr, len));
-	return r;
-}
-
-static int protect(struct mmtest *t, struct mm_struct *mm, unsigned long addr, unsigned long len,
-		   unsigned long prot)
-{
-	int r;
-
-	MM_CALL(t, r = sys_mprotect(mm, addr, len, prot));
-	return r;
-}
-
-static int advise(struct mmtest *t, struct mm_struct *mm, unsigned long addr, unsigned long len,
-		  int advice)
-{
-	unsigned long progress;
-	int r;
-
-	MM_CALL(t, r = sys_madvise(mm, addr, len, advice, &progress));
-	return r;
-}
-
-static void expect_mem(struct mmtest *t, struct mm_struct *mm, unsigned long addr, const char *s)
-{
-	char buf[32];
-	size_t n = strlen(s);
-
-	T_LT(n, sizeof(buf));
-	T_EQ(mmtest_read(t, mm, addr, buf, n), UA_OK);
-	T_STREQ(buf, s);
 }
 
 static void expect_zero(struct mmtest *t, struct mm_struct *mm, unsigned long addr)
@@ -118,22 +48,22 @@ TEST(mmap_topdown)
 	struct mmtest t;
 
 	mmtest_begin(&t, 64);
-	p = proc(&t);
+	p = mmtest_proc(&t);
 	mm = p->mm;
-	T_EQ(map(&t, mm, 0, PAGE_SIZE, RW, ANON), 0x7ffff7ffe000L);
-	T_EQ(map(&t, mm, 0, PAGE_SIZE, PROT_READ, ANON), 0x7ffff7ffd000L);
-	T_EQ(map(&t, mm, 0, 2 * PAGE_SIZE, RW, ANON), 0x7ffff7ffb000L);
+	T_EQ(map(&t, mm, 0, PAGE_SIZE, MMTEST_RW, MMTEST_ANON), 0x7ffff7ffe000L);
+	T_EQ(map(&t, mm, 0, PAGE_SIZE, PROT_READ, MMTEST_ANON), 0x7ffff7ffd000L);
+	T_EQ(map(&t, mm, 0, 2 * PAGE_SIZE, MMTEST_RW, MMTEST_ANON), 0x7ffff7ffb000L);
 	T_EQ(mm->map_count, 3);
-	f = new_file(&t, "f", PAGE_SIZE);
-	T_EQ(mmtest_mmap(&t, mm, 0, PAGE_SIZE, RW, MAP_SHARED, f, 0), 0x7ffff7ffa000L);
+	f = mmtest_file(&t, "f", PAGE_SIZE);
+	T_EQ(mmtest_mmap(&t, mm, 0, PAGE_SIZE, MMTEST_RW, MAP_SHARED, f, 0), 0x7ffff7ffa000L);
 	/* A length that is not a multiple of the page size takes whole pages. */
-	T_EQ(map(&t, mm, 0, 100, PROT_READ, ANON), 0x7ffff7ff9000L);
-	T_EQ(unmap(&t, mm, 0x7ffff7ffd000UL, PAGE_SIZE), 0);
-	T_EQ(map(&t, mm, 0, PAGE_SIZE, PROT_EXEC, ANON), 0x7ffff7ffd000L);
-	T_EQ(map(&t, mm, 0, 2 * PAGE_SIZE, PROT_EXEC, ANON), 0x7ffff7ff7000L);
-	CHECK(&t);
-	exit_proc(&t, p);
-	put_file(&t, f);
+	T_EQ(map(&t, mm, 0, 100, PROT_READ, MMTEST_ANON), 0x7ffff7ff9000L);
+	T_EQ(mmtest_munmap(&t, mm, 0x7ffff7ffd000UL, PAGE_SIZE), 0);
+	T_EQ(map(&t, mm, 0, PAGE_SIZE, PROT_EXEC, MMTEST_ANON), 0x7ffff7ffd000L);
+	T_EQ(map(&t, mm, 0, 2 * PAGE_SIZE, PROT_EXEC, MMTEST_ANON), 0x7ffff7ff7000L);
+	MMTEST_CHECK(&t);
+	mmtest_exit(&t, p);
+	mmtest_fput(&t, f);
 	mmtest_end(&t);
 }
 
@@ -149,21 +79,23 @@ TEST(mmap_hint)
 	struct mmtest t;
 
 	mmtest_begin(&t, 64);
-	p = proc(&t);
+	p = mmtest_proc(&t);
 	mm = p->mm;
-	T_EQ(map(&t, mm, 0x500000123UL, PAGE_SIZE, RW, ANON), 0x500000000L);
-	T_EQ(map(&t, mm, 0x500000000UL, PAGE_SIZE, PROT_READ, ANON), (long)TOP);
+	T_EQ(map(&t, mm, 0x500000123UL, PAGE_SIZE, MMTEST_RW, MMTEST_ANON), 0x500000000L);
+	T_EQ(map(&t, mm, 0x500000000UL, PAGE_SIZE, PROT_READ, MMTEST_ANON), (long)TOP);
 	/* overlapping the hint's end: refused too */
-	T_EQ(map(&t, mm, 0x4fffff000UL, 2 * PAGE_SIZE, PROT_READ, ANON), (long)(TOP - 2 * PAGE_SIZE));
-	T_EQ(map(&t, mm, 0x4ffffe000UL, 2 * PAGE_SIZE, PROT_READ, ANON), 0x4ffffe000L);
-	T_EQ(map(&t, mm, 0x2000, PAGE_SIZE, RW, ANON), (long)MMAP_MIN_ADDR);
-	T_EQ(map(&t, mm, 0x123, PAGE_SIZE, PROT_EXEC, ANON), (long)(TOP - 3 * PAGE_SIZE));
+	T_EQ(map(&t, mm, 0x4fffff000UL, 2 * PAGE_SIZE, PROT_READ, MMTEST_ANON),
+	     (long)(TOP - 2 * PAGE_SIZE));
+	T_EQ(map(&t, mm, 0x4ffffe000UL, 2 * PAGE_SIZE, PROT_READ, MMTEST_ANON), 0x4ffffe000L);
+	T_EQ(map(&t, mm, 0x2000, PAGE_SIZE, MMTEST_RW, MMTEST_ANON), (long)MMAP_MIN_ADDR);
+	T_EQ(map(&t, mm, 0x123, PAGE_SIZE, PROT_EXEC, MMTEST_ANON), (long)(TOP - 3 * PAGE_SIZE));
 	/* above mmap_base is fine; past TASK_SIZE is not */
-	T_EQ(map(&t, mm, TASK_SIZE - PAGE_SIZE, 2 * PAGE_SIZE, PROT_EXEC, ANON),
+	T_EQ(map(&t, mm, TASK_SIZE - PAGE_SIZE, 2 * PAGE_SIZE, PROT_EXEC, MMTEST_ANON),
 	     (long)(TOP - 5 * PAGE_SIZE));
-	T_EQ(map(&t, mm, TASK_SIZE - PAGE_SIZE, PAGE_SIZE, RW, ANON), (long)(TASK_SIZE - PAGE_SIZE));
-	CHECK(&t);
-	exit_proc(&t, p);
+	T_EQ(map(&t, mm, TASK_SIZE - PAGE_SIZE, PAGE_SIZE, MMTEST_RW, MMTEST_ANON),
+	     (long)(TASK_SIZE - PAGE_SIZE));
+	MMTEST_CHECK(&t);
+	mmtest_exit(&t, p);
 	mmtest_end(&t);
 }
 
@@ -176,36 +108,37 @@ TEST(mmap_fixed_and_noreplace)
 	long a;
 
 	mmtest_begin(&t, 64);
-	p = proc(&t);
+	p = mmtest_proc(&t);
 	mm = p->mm;
-	a = map(&t, mm, 0, 3 * PAGE_SIZE, RW, ANON);
+	a = map(&t, mm, 0, 3 * PAGE_SIZE, MMTEST_RW, MMTEST_ANON);
 	T_EQ(a, (long)(MMAP_BASE - 3 * PAGE_SIZE));
 	T_EQ(mmtest_write(&t, mm, (unsigned long)a, "one"), UA_OK);
 	T_EQ(mmtest_write(&t, mm, (unsigned long)a + PAGE_SIZE, "two"), UA_OK);
 	T_EQ(mmtest_write(&t, mm, (unsigned long)a + 2 * PAGE_SIZE, "three"), UA_OK);
 	T_EQ(machine->frames_in_use, 3);
 
-	T_EQ(map(&t, mm, (unsigned long)a + PAGE_SIZE, PAGE_SIZE, PROT_READ, ANON | MAP_FIXED),
+	T_EQ(map(&t, mm, (unsigned long)a + PAGE_SIZE, PAGE_SIZE, PROT_READ, MMTEST_ANON | MAP_FIXED),
 	     a + (long)PAGE_SIZE);
 	T_EQ(mm->map_count, 3);
 	T_EQ(machine->frames_in_use, 2);
 	expect_zero(&t, mm, (unsigned long)a + PAGE_SIZE);
-	expect_mem(&t, mm, (unsigned long)a, "one");
-	expect_mem(&t, mm, (unsigned long)a + 2 * PAGE_SIZE, "three");
-	CHECK(&t);
+	mmtest_expect_mem(&t, mm, (unsigned long)a, "one");
+	mmtest_expect_mem(&t, mm, (unsigned long)a + 2 * PAGE_SIZE, "three");
+	MMTEST_CHECK(&t);
 
-	T_EQ(map(&t, mm, (unsigned long)a, PAGE_SIZE, RW, ANON | MAP_FIXED_NOREPLACE), -EEXIST);
-	T_EQ(map(&t, mm, (unsigned long)a - PAGE_SIZE, 2 * PAGE_SIZE, RW, ANON | MAP_FIXED_NOREPLACE),
+	T_EQ(map(&t, mm, (unsigned long)a, PAGE_SIZE, MMTEST_RW, MMTEST_ANON | MAP_FIXED_NOREPLACE),
 	     -EEXIST);
+	T_EQ(map(&t, mm, (unsigned long)a - PAGE_SIZE, 2 * PAGE_SIZE, MMTEST_RW,
+		 MMTEST_ANON | MAP_FIXED_NOREPLACE), -EEXIST);
 	T_EQ(mm->map_count, 3);
-	expect_mem(&t, mm, (unsigned long)a, "one");
-	T_EQ(map(&t, mm, (unsigned long)a - PAGE_SIZE, PAGE_SIZE, PROT_READ, ANON | MAP_FIXED_NOREPLACE),
-	     a - (long)PAGE_SIZE);
+	mmtest_expect_mem(&t, mm, (unsigned long)a, "one");
+	T_EQ(map(&t, mm, (unsigned long)a - PAGE_SIZE, PAGE_SIZE, PROT_READ,
+		 MMTEST_ANON | MAP_FIXED_NOREPLACE), a - (long)PAGE_SIZE);
 	T_EQ(mm->map_count, 4);
 	/* fixed_noreplace implies fixed: an unaligned address is refused */
-	T_EQ(map(&t, mm, X + 1, PAGE_SIZE, RW, ANON | MAP_FIXED_NOREPLACE), -EINVAL);
-	CHECK(&t);
-	exit_proc(&t, p);
+	T_EQ(map(&t, mm, X + 1, PAGE_SIZE, MMTEST_RW, MMTEST_ANON | MAP_FIXED_NOREPLACE), -EINVAL);
+	MMTEST_CHECK(&t);
+	mmtest_exit(&t, p);
 	mmtest_end(&t);
 }
 
@@ -230,41 +163,41 @@ static void thp_case(enum thp_case c)
 	mmtest_begin(&t, 64);
 	if (c == THP_NEVER)
 		machine->config.thp = 0;
-	p = proc(&t);
+	p = mmtest_proc(&t);
 	mm = p->mm;
-	T_EQ(map(&t, mm, 0, PAGE_SIZE, PROT_READ, ANON), (long)gap_end);
+	T_EQ(map(&t, mm, 0, PAGE_SIZE, PROT_READ, MMTEST_ANON), (long)gap_end);
 	switch (c) {
 	case THP_ANON:
-		got = map(&t, mm, 0, PMD_SIZE, RW, ANON);
+		got = map(&t, mm, 0, PMD_SIZE, MMTEST_RW, MMTEST_ANON);
 		want = 0x7ffff7c00000L;
 		break;
 	case THP_ANON_4M:
-		got = map(&t, mm, 0, 2 * PMD_SIZE, RW, ANON);
+		got = map(&t, mm, 0, 2 * PMD_SIZE, MMTEST_RW, MMTEST_ANON);
 		want = 0x7ffff7a00000L;
 		break;
 	case THP_SHARED_ANON:
-		got = map(&t, mm, 0, PMD_SIZE, RW, MAP_SHARED | MAP_ANONYMOUS);
+		got = map(&t, mm, 0, PMD_SIZE, MMTEST_RW, MAP_SHARED | MAP_ANONYMOUS);
 		want = 0x7ffff7c00000L;
 		break;
 	case THP_FILE:
-		f = new_file(&t, "big", PMD_SIZE);
-		got = mmtest_mmap(&t, mm, 0, PMD_SIZE, RW, MAP_PRIVATE, f, 0);
+		f = mmtest_file(&t, "big", PMD_SIZE);
+		got = mmtest_mmap(&t, mm, 0, PMD_SIZE, MMTEST_RW, MAP_PRIVATE, f, 0);
 		want = (long)(gap_end - PMD_SIZE);
 		break;
 	case THP_HINT_TAKEN:
-		got = map(&t, mm, gap_end, PMD_SIZE, RW, ANON);
+		got = map(&t, mm, gap_end, PMD_SIZE, MMTEST_RW, MMTEST_ANON);
 		want = (long)(gap_end - PMD_SIZE);
 		break;
 	case THP_HINT_FREE:
-		got = map(&t, mm, 0x500001000UL, PMD_SIZE, RW, ANON);
+		got = map(&t, mm, 0x500001000UL, PMD_SIZE, MMTEST_RW, MMTEST_ANON);
 		want = 0x500001000L;
 		break;
 	case THP_NEVER:
-		got = map(&t, mm, 0, PMD_SIZE, RW, ANON);
+		got = map(&t, mm, 0, PMD_SIZE, MMTEST_RW, MMTEST_ANON);
 		want = (long)(gap_end - PMD_SIZE);
 		break;
 	case THP_ODD_LEN:
-		got = map(&t, mm, 0, PMD_SIZE + PAGE_SIZE, RW, ANON);
+		got = map(&t, mm, 0, PMD_SIZE + PAGE_SIZE, MMTEST_RW, MMTEST_ANON);
 		want = (long)(gap_end - PMD_SIZE - PAGE_SIZE);
 		break;
 	case THP_SMALL_GAP:
@@ -272,9 +205,9 @@ static void thp_case(enum thp_case c)
 		 * [B] gap of 2 MiB + 4K [top]: LEN fits there but LEN + 2 MiB
 		 * does not; the aligned search takes the gap below B.
 		 */
-		T_EQ(map(&t, mm, 0x7ffff7dfc000UL, PAGE_SIZE, PROT_READ, ANON | MAP_FIXED),
+		T_EQ(map(&t, mm, 0x7ffff7dfc000UL, PAGE_SIZE, PROT_READ, MMTEST_ANON | MAP_FIXED),
 		     0x7ffff7dfc000L);
-		got = map(&t, mm, 0, PMD_SIZE, RW, ANON);
+		got = map(&t, mm, 0, PMD_SIZE, MMTEST_RW, MMTEST_ANON);
 		want = 0x7ffff7a00000L;
 		break;
 	case THP_NR:
@@ -283,10 +216,10 @@ static void thp_case(enum thp_case c)
 	if (got != want)
 		t_log("case %d", (int)c);
 	T_EQ(got, want);
-	CHECK(&t);
-	exit_proc(&t, p);
+	MMTEST_CHECK(&t);
+	mmtest_exit(&t, p);
 	if (f)
-		put_file(&t, f);
+		mmtest_fput(&t, f);
 	mmtest_end(&t);
 }
 
@@ -325,33 +258,36 @@ TEST(mmap_growsdown_guard_gap)
 
 	/* F right below G hides G's gap from the range below F. */
 	mmtest_begin(&t, 64);
-	p = proc(&t);
+	p = mmtest_proc(&t);
 	mm = p->mm;
-	T_EQ(map(&t, mm, gs, 4 * PAGE_SIZE, RW, ANON | MAP_GROWSDOWN | MAP_FIXED), (long)gs);
+	T_EQ(map(&t, mm, gs, 4 * PAGE_SIZE, MMTEST_RW, MMTEST_ANON | MAP_GROWSDOWN | MAP_FIXED), (long)gs);
 	T_ASSERT(mm->mmap->vm_flags & VM_GROWSDOWN);
-	T_EQ(map(&t, mm, 0, PAGE_SIZE, RW, ANON), (long)a);
-	T_EQ(map(&t, mm, gs - PAGE_SIZE, PAGE_SIZE, PROT_READ, ANON | MAP_FIXED), (long)(gs - PAGE_SIZE));
-	T_EQ(map(&t, mm, 0, PAGE_SIZE, RW, ANON), (long)(gs - 2 * PAGE_SIZE));
-	T_EQ(map(&t, mm, 0, PAGE_SIZE, PROT_EXEC, ANON), (long)(gs - 3 * PAGE_SIZE));
+	T_EQ(map(&t, mm, 0, PAGE_SIZE, MMTEST_RW, MMTEST_ANON), (long)a);
+	T_EQ(map(&t, mm, gs - PAGE_SIZE, PAGE_SIZE, PROT_READ, MMTEST_ANON | MAP_FIXED),
+	     (long)(gs - PAGE_SIZE));
+	T_EQ(map(&t, mm, 0, PAGE_SIZE, MMTEST_RW, MMTEST_ANON), (long)(gs - 2 * PAGE_SIZE));
+	T_EQ(map(&t, mm, 0, PAGE_SIZE, PROT_EXEC, MMTEST_ANON), (long)(gs - 3 * PAGE_SIZE));
 	T_EQ(mm->map_count, 5);
-	CHECK(&t);
-	exit_proc(&t, p);
+	MMTEST_CHECK(&t);
+	mmtest_exit(&t, p);
 	mmtest_end(&t);
 
 	/* F in the middle of the gap: the room under F is skipped. */
 	mmtest_begin(&t, 64);
-	p = proc(&t);
+	p = mmtest_proc(&t);
 	mm = p->mm;
-	T_EQ(map(&t, mm, gs, 4 * PAGE_SIZE, RW, ANON | MAP_GROWSDOWN | MAP_FIXED), (long)gs);
-	T_EQ(map(&t, mm, 0, PAGE_SIZE, RW, ANON), (long)a);
-	T_EQ(map(&t, mm, gs - 0x80000, PAGE_SIZE, PROT_READ, ANON | MAP_FIXED), (long)(gs - 0x80000));
-	T_EQ(map(&t, mm, 0, PAGE_SIZE, PROT_EXEC, ANON), (long)(a - PAGE_SIZE));
+	T_EQ(map(&t, mm, gs, 4 * PAGE_SIZE, MMTEST_RW, MMTEST_ANON | MAP_GROWSDOWN | MAP_FIXED), (long)gs);
+	T_EQ(map(&t, mm, 0, PAGE_SIZE, MMTEST_RW, MMTEST_ANON), (long)a);
+	T_EQ(map(&t, mm, gs - 0x80000, PAGE_SIZE, PROT_READ, MMTEST_ANON | MAP_FIXED),
+	     (long)(gs - 0x80000));
+	T_EQ(map(&t, mm, 0, PAGE_SIZE, PROT_EXEC, MMTEST_ANON), (long)(a - PAGE_SIZE));
 	/* A hint right below G lies in its gap: refused, the search decides. */
-	T_EQ(map(&t, mm, gs - PAGE_SIZE, PAGE_SIZE, PROT_EXEC, ANON), (long)(a - 2 * PAGE_SIZE));
+	T_EQ(map(&t, mm, gs - PAGE_SIZE, PAGE_SIZE, PROT_EXEC, MMTEST_ANON), (long)(a - 2 * PAGE_SIZE));
 	/* A hint right below F, inside G's gap: F is the VMA above it, so it is free. */
-	T_EQ(map(&t, mm, gs - 0x80000 - PAGE_SIZE, PAGE_SIZE, RW, ANON), (long)(gs - 0x80000 - PAGE_SIZE));
-	CHECK(&t);
-	exit_proc(&t, p);
+	T_EQ(map(&t, mm, gs - 0x80000 - PAGE_SIZE, PAGE_SIZE, MMTEST_RW, MMTEST_ANON),
+	     (long)(gs - 0x80000 - PAGE_SIZE));
+	MMTEST_CHECK(&t);
+	mmtest_exit(&t, p);
 	mmtest_end(&t);
 }
 
@@ -373,50 +309,52 @@ TEST(mmap_errors)
 	long a;
 
 	mmtest_begin(&t, 64);
-	p = proc(&t);
+	p = mmtest_proc(&t);
 	mm = p->mm;
-	f = new_file(&t, "f", 4 * PAGE_SIZE);
-	a = map(&t, mm, X, PAGE_SIZE, RW, ANON | MAP_FIXED);
+	f = mmtest_file(&t, "f", 4 * PAGE_SIZE);
+	a = map(&t, mm, X, PAGE_SIZE, MMTEST_RW, MMTEST_ANON | MAP_FIXED);
 	T_EQ(a, (long)X);
 	T_EQ(mmtest_write(&t, mm, X, "keep"), UA_OK);
 
-	T_EQ(map(&t, mm, 0, 0, RW, ANON), -EINVAL);
-	T_EQ(mmtest_mmap(&t, mm, 0, 0, RW, MAP_PRIVATE, f, big_off), -EINVAL);
-	T_EQ(map(&t, mm, X + 1, PAGE_SIZE, RW, ANON | MAP_FIXED), -EINVAL);
-	T_EQ(mmtest_mmap(&t, mm, 0, PAGE_SIZE, RW, MAP_SHARED, f, 1), -EINVAL);
+	T_EQ(map(&t, mm, 0, 0, MMTEST_RW, MMTEST_ANON), -EINVAL);
+	T_EQ(mmtest_mmap(&t, mm, 0, 0, MMTEST_RW, MAP_PRIVATE, f, big_off), -EINVAL);
+	T_EQ(map(&t, mm, X + 1, PAGE_SIZE, MMTEST_RW, MMTEST_ANON | MAP_FIXED), -EINVAL);
+	T_EQ(mmtest_mmap(&t, mm, 0, PAGE_SIZE, MMTEST_RW, MAP_SHARED, f, 1), -EINVAL);
 	/* the offset check comes first (sys_mmap), before len overflow */
-	T_EQ(mmtest_mmap(&t, mm, 0, ~0UL, RW, MAP_SHARED, f, 1), -EINVAL);
-	T_EQ(map(&t, mm, 0, ~0UL - 10, RW, ANON), -ENOMEM);
-	T_EQ(map(&t, mm, 0, TASK_SIZE + PAGE_SIZE, RW, ANON), -ENOMEM);
-	T_EQ(map(&t, mm, TASK_SIZE - PAGE_SIZE, 2 * PAGE_SIZE, RW, ANON | MAP_FIXED), -ENOMEM);
-	T_EQ(map(&t, mm, TASK_SIZE, PAGE_SIZE, RW, ANON | MAP_FIXED), -ENOMEM);
+	T_EQ(mmtest_mmap(&t, mm, 0, ~0UL, MMTEST_RW, MAP_SHARED, f, 1), -EINVAL);
+	T_EQ(map(&t, mm, 0, ~0UL - 10, MMTEST_RW, MMTEST_ANON), -ENOMEM);
+	T_EQ(map(&t, mm, 0, TASK_SIZE + PAGE_SIZE, MMTEST_RW, MMTEST_ANON), -ENOMEM);
+	T_EQ(map(&t, mm, TASK_SIZE - PAGE_SIZE, 2 * PAGE_SIZE, MMTEST_RW, MMTEST_ANON | MAP_FIXED),
+	     -ENOMEM);
+	T_EQ(map(&t, mm, TASK_SIZE, PAGE_SIZE, MMTEST_RW, MMTEST_ANON | MAP_FIXED), -ENOMEM);
 	/* __get_unmapped_area: the TASK_SIZE check before the alignment check */
-	T_EQ(map(&t, mm, TASK_SIZE - PAGE_SIZE + 1, 2 * PAGE_SIZE, RW, ANON | MAP_FIXED), -ENOMEM);
-	T_EQ(mmtest_mmap(&t, mm, 0, 2 * PAGE_SIZE, RW, MAP_PRIVATE, f, big_off), -EOVERFLOW);
-	T_EQ(map(&t, mm, X, PAGE_SIZE, RW, ANON | MAP_FIXED_NOREPLACE), -EEXIST);
-	T_EQ(mmtest_mmap(&t, mm, X, PAGE_SIZE, RW, MAP_PRIVATE | MAP_FIXED_NOREPLACE, f, big_off),
+	T_EQ(map(&t, mm, TASK_SIZE - PAGE_SIZE + 1, 2 * PAGE_SIZE, MMTEST_RW, MMTEST_ANON | MAP_FIXED),
+	     -ENOMEM);
+	T_EQ(mmtest_mmap(&t, mm, 0, 2 * PAGE_SIZE, MMTEST_RW, MAP_PRIVATE, f, big_off), -EOVERFLOW);
+	T_EQ(map(&t, mm, X, PAGE_SIZE, MMTEST_RW, MMTEST_ANON | MAP_FIXED_NOREPLACE), -EEXIST);
+	T_EQ(mmtest_mmap(&t, mm, X, PAGE_SIZE, MMTEST_RW, MAP_PRIVATE | MAP_FIXED_NOREPLACE, f, big_off),
 	     -EEXIST);
-	T_EQ(map(&t, mm, X, PAGE_SIZE, RW, MAP_SHARED | MAP_ANONYMOUS | MAP_GROWSDOWN | MAP_FIXED),
+	T_EQ(map(&t, mm, X, PAGE_SIZE, MMTEST_RW, MAP_SHARED | MAP_ANONYMOUS | MAP_GROWSDOWN | MAP_FIXED),
 	     -EINVAL);
-	T_EQ(mmtest_mmap(&t, mm, X, PAGE_SIZE, RW, MAP_PRIVATE | MAP_GROWSDOWN | MAP_FIXED, f, 0),
+	T_EQ(mmtest_mmap(&t, mm, X, PAGE_SIZE, MMTEST_RW, MAP_PRIVATE | MAP_GROWSDOWN | MAP_FIXED, f, 0),
 	     -EINVAL);
-	T_EQ(mmtest_mmap(&t, mm, X, PAGE_SIZE, RW, MAP_SHARED | MAP_GROWSDOWN, f, 0), -EINVAL);
-	T_EQ(mmtest_mmap(&t, mm, 0, 2 * PAGE_SIZE, RW, MAP_PRIVATE | MAP_GROWSDOWN, f, big_off),
+	T_EQ(mmtest_mmap(&t, mm, X, PAGE_SIZE, MMTEST_RW, MAP_SHARED | MAP_GROWSDOWN, f, 0), -EINVAL);
+	T_EQ(mmtest_mmap(&t, mm, 0, 2 * PAGE_SIZE, MMTEST_RW, MAP_PRIVATE | MAP_GROWSDOWN, f, big_off),
 	     -EOVERFLOW);
 	/* nothing happened: the fixed ones did not unmap X */
 	T_EQ(mm->map_count, 1);
-	expect_mem(&t, mm, X, "keep");
-	CHECK(&t);
+	mmtest_expect_mem(&t, mm, X, "keep");
+	MMTEST_CHECK(&t);
 
 	/* An anonymous mapping ignores its offset. */
-	T_EQ(map(&t, mm, 0, 2 * PAGE_SIZE, RW, ANON), (long)(MMAP_BASE - 2 * PAGE_SIZE));
-	T_EQ(mmtest_mmap(&t, mm, 0, 2 * PAGE_SIZE, PROT_READ, ANON, NULL, big_off),
+	T_EQ(map(&t, mm, 0, 2 * PAGE_SIZE, MMTEST_RW, MMTEST_ANON), (long)(MMAP_BASE - 2 * PAGE_SIZE));
+	T_EQ(mmtest_mmap(&t, mm, 0, 2 * PAGE_SIZE, PROT_READ, MMTEST_ANON, NULL, big_off),
 	     (long)(MMAP_BASE - 4 * PAGE_SIZE));
 	T_EQ(find_vma(mm, MMAP_BASE - 4 * PAGE_SIZE)->vm_pgoff, (MMAP_BASE - 4 * PAGE_SIZE) >> PAGE_SHIFT);
 	T_EQ(mm->map_count, 3);
-	CHECK(&t);
-	exit_proc(&t, p);
-	put_file(&t, f);
+	MMTEST_CHECK(&t);
+	mmtest_exit(&t, p);
+	mmtest_fput(&t, f);
 	mmtest_end(&t);
 }
 
@@ -429,33 +367,34 @@ TEST(mmap_munmap_args_and_holes)
 	char buf[4];
 
 	mmtest_begin(&t, 64);
-	p = proc(&t);
+	p = mmtest_proc(&t);
 	mm = p->mm;
-	T_EQ(unmap(&t, mm, X + 1, PAGE_SIZE), -EINVAL);
-	T_EQ(unmap(&t, mm, TASK_SIZE + PAGE_SIZE, PAGE_SIZE), -EINVAL);
-	T_EQ(unmap(&t, mm, TASK_SIZE, PAGE_SIZE), -EINVAL);
-	T_EQ(unmap(&t, mm, X, TASK_SIZE - X + 1), -EINVAL);
-	T_EQ(unmap(&t, mm, X, 0), -EINVAL);
-	T_EQ(unmap(&t, mm, X, PAGE_SIZE), 0);	/* nothing there: fine */
-	T_EQ(unmap(&t, mm, TASK_SIZE - PAGE_SIZE, PAGE_SIZE), 0);
+	T_EQ(mmtest_munmap(&t, mm, X + 1, PAGE_SIZE), -EINVAL);
+	T_EQ(mmtest_munmap(&t, mm, TASK_SIZE + PAGE_SIZE, PAGE_SIZE), -EINVAL);
+	T_EQ(mmtest_munmap(&t, mm, TASK_SIZE, PAGE_SIZE), -EINVAL);
+	T_EQ(mmtest_munmap(&t, mm, X, TASK_SIZE - X + 1), -EINVAL);
+	T_EQ(mmtest_munmap(&t, mm, X, 0), -EINVAL);
+	T_EQ(mmtest_munmap(&t, mm, X, PAGE_SIZE), 0);	/* nothing there: fine */
+	T_EQ(mmtest_munmap(&t, mm, TASK_SIZE - PAGE_SIZE, PAGE_SIZE), 0);
 
-	T_EQ(map(&t, mm, X, PAGE_SIZE, RW, ANON | MAP_FIXED), (long)X);
-	T_EQ(map(&t, mm, X + 2 * PAGE_SIZE, PAGE_SIZE, RW, ANON | MAP_FIXED), (long)(X + 2 * PAGE_SIZE));
-	T_EQ(map(&t, mm, X + 4 * PAGE_SIZE, 2 * PAGE_SIZE, RW, ANON | MAP_FIXED),
+	T_EQ(map(&t, mm, X, PAGE_SIZE, MMTEST_RW, MMTEST_ANON | MAP_FIXED), (long)X);
+	T_EQ(map(&t, mm, X + 2 * PAGE_SIZE, PAGE_SIZE, MMTEST_RW, MMTEST_ANON | MAP_FIXED),
+	     (long)(X + 2 * PAGE_SIZE));
+	T_EQ(map(&t, mm, X + 4 * PAGE_SIZE, 2 * PAGE_SIZE, MMTEST_RW, MMTEST_ANON | MAP_FIXED),
 	     (long)(X + 4 * PAGE_SIZE));
 	T_EQ(mmtest_write(&t, mm, X, "a"), UA_OK);
 	T_EQ(mmtest_write(&t, mm, X + 2 * PAGE_SIZE, "b"), UA_OK);
 	T_EQ(mmtest_write(&t, mm, X + 5 * PAGE_SIZE, "c"), UA_OK);
 	/* [hole A hole B hole C C'): everything up to C's first page */
-	T_EQ(unmap(&t, mm, X - PAGE_SIZE, 5 * PAGE_SIZE + 1), 0);
+	T_EQ(mmtest_munmap(&t, mm, X - PAGE_SIZE, 5 * PAGE_SIZE + 1), 0);
 	T_EQ(mm->map_count, 1);
 	T_EQ(mm->mmap->vm_start, X + 5 * PAGE_SIZE);
 	T_EQ(mmtest_read(&t, mm, X + 2 * PAGE_SIZE, buf, 1), UA_SIGSEGV);
 	T_EQ(mmtest_read(&t, mm, X + 5 * PAGE_SIZE, buf, 1), UA_OK);
 	T_EQ(buf[0], 'c');
 	T_EQ(machine->frames_in_use, 1);
-	CHECK(&t);
-	exit_proc(&t, p);
+	MMTEST_CHECK(&t);
+	mmtest_exit(&t, p);
 	mmtest_end(&t);
 }
 
@@ -473,38 +412,39 @@ TEST(mmap_mprotect_args_and_holes)
 	struct mmtest t;
 
 	mmtest_begin(&t, 64);
-	p = proc(&t);
+	p = mmtest_proc(&t);
 	mm = p->mm;
-	T_EQ(map(&t, mm, X, 2 * PAGE_SIZE, RW, ANON | MAP_FIXED), (long)X);
-	T_EQ(map(&t, mm, X + 3 * PAGE_SIZE, PAGE_SIZE, RW, ANON | MAP_FIXED), (long)(X + 3 * PAGE_SIZE));
+	T_EQ(map(&t, mm, X, 2 * PAGE_SIZE, MMTEST_RW, MMTEST_ANON | MAP_FIXED), (long)X);
+	T_EQ(map(&t, mm, X + 3 * PAGE_SIZE, PAGE_SIZE, MMTEST_RW, MMTEST_ANON | MAP_FIXED),
+	     (long)(X + 3 * PAGE_SIZE));
 	T_EQ(mmtest_write(&t, mm, X, "A"), UA_OK);
 	T_EQ(mmtest_write(&t, mm, X + 3 * PAGE_SIZE, "B"), UA_OK);
 
-	T_EQ(protect(&t, mm, X + 1, PAGE_SIZE, PROT_READ), -EINVAL);
-	T_EQ(protect(&t, mm, X + 0x100000, 0, PROT_READ), 0);
-	T_EQ(protect(&t, mm, X, ~0UL, PROT_READ), -ENOMEM);
-	T_EQ(protect(&t, mm, ~0UL & PAGE_MASK, PAGE_SIZE, PROT_READ), -ENOMEM);
+	T_EQ(mmtest_mprotect(&t, mm, X + 1, PAGE_SIZE, PROT_READ), -EINVAL);
+	T_EQ(mmtest_mprotect(&t, mm, X + 0x100000, 0, PROT_READ), 0);
+	T_EQ(mmtest_mprotect(&t, mm, X, ~0UL, PROT_READ), -ENOMEM);
+	T_EQ(mmtest_mprotect(&t, mm, ~0UL & PAGE_MASK, PAGE_SIZE, PROT_READ), -ENOMEM);
 	/* starts in a hole: nothing changes, not even B */
-	T_EQ(protect(&t, mm, X + 2 * PAGE_SIZE, 2 * PAGE_SIZE, PROT_READ), -ENOMEM);
+	T_EQ(mmtest_mprotect(&t, mm, X + 2 * PAGE_SIZE, 2 * PAGE_SIZE, PROT_READ), -ENOMEM);
 	T_EQ(mmtest_write(&t, mm, X + 3 * PAGE_SIZE, "B"), UA_OK);
 	T_EQ(mm->map_count, 2);
-	CHECK(&t);
+	MMTEST_CHECK(&t);
 
-	T_EQ(protect(&t, mm, X, 4 * PAGE_SIZE, PROT_READ), -ENOMEM);
+	T_EQ(mmtest_mprotect(&t, mm, X, 4 * PAGE_SIZE, PROT_READ), -ENOMEM);
 	T_EQ(mm->mmap->vm_flags & VM_ACCESS_FLAGS, VM_READ);
 	T_EQ(mmtest_write(&t, mm, X, "no"), UA_SIGSEGV);
 	T_EQ(mmtest_write(&t, mm, X + PAGE_SIZE, "no"), UA_SIGSEGV);
-	expect_mem(&t, mm, X, "A");
+	mmtest_expect_mem(&t, mm, X, "A");
 	T_EQ(mmtest_write(&t, mm, X + 3 * PAGE_SIZE, "B2"), UA_OK);
-	CHECK(&t);
+	MMTEST_CHECK(&t);
 
 	/* a hole at the end: the part before it is changed, then ENOMEM */
-	T_EQ(protect(&t, mm, X + 3 * PAGE_SIZE, 2 * PAGE_SIZE, PROT_NONE), -ENOMEM);
+	T_EQ(mmtest_mprotect(&t, mm, X + 3 * PAGE_SIZE, 2 * PAGE_SIZE, PROT_NONE), -ENOMEM);
 	T_EQ(mmtest_read(&t, mm, X + 3 * PAGE_SIZE, (char[4]){ 0 }, 1), UA_SIGSEGV);
-	T_EQ(protect(&t, mm, X + 3 * PAGE_SIZE, PAGE_SIZE, RW), 0);
-	expect_mem(&t, mm, X + 3 * PAGE_SIZE, "B2");
-	CHECK(&t);
-	exit_proc(&t, p);
+	T_EQ(mmtest_mprotect(&t, mm, X + 3 * PAGE_SIZE, PAGE_SIZE, MMTEST_RW), 0);
+	mmtest_expect_mem(&t, mm, X + 3 * PAGE_SIZE, "B2");
+	MMTEST_CHECK(&t);
+	mmtest_exit(&t, p);
 	mmtest_end(&t);
 }
 
@@ -520,34 +460,35 @@ TEST(mmap_madvise_args_and_holes)
 	struct mmtest t;
 
 	mmtest_begin(&t, 64);
-	p = proc(&t);
+	p = mmtest_proc(&t);
 	mm = p->mm;
-	T_EQ(map(&t, mm, X, PAGE_SIZE, RW, ANON | MAP_FIXED), (long)X);
-	T_EQ(map(&t, mm, X + 2 * PAGE_SIZE, PAGE_SIZE, RW, ANON | MAP_FIXED), (long)(X + 2 * PAGE_SIZE));
+	T_EQ(map(&t, mm, X, PAGE_SIZE, MMTEST_RW, MMTEST_ANON | MAP_FIXED), (long)X);
+	T_EQ(map(&t, mm, X + 2 * PAGE_SIZE, PAGE_SIZE, MMTEST_RW, MMTEST_ANON | MAP_FIXED),
+	     (long)(X + 2 * PAGE_SIZE));
 	T_EQ(mmtest_write(&t, mm, X, "A"), UA_OK);
 	T_EQ(mmtest_write(&t, mm, X + 2 * PAGE_SIZE, "B"), UA_OK);
 
-	T_EQ(advise(&t, mm, X + 1, PAGE_SIZE, MADV_DONTNEED), -EINVAL);
-	T_EQ(advise(&t, mm, X, ~0UL, MADV_DONTNEED), -EINVAL);
-	T_EQ(advise(&t, mm, ~0UL & PAGE_MASK, 2 * PAGE_SIZE, MADV_DONTNEED), -EINVAL);
-	T_EQ(advise(&t, mm, X, 0, MADV_DONTNEED), 0);
-	T_EQ(advise(&t, mm, X + 0x100000, PAGE_SIZE, MADV_DONTNEED), -ENOMEM);	/* nothing above */
-	T_EQ(advise(&t, mm, X - 2 * PAGE_SIZE, PAGE_SIZE, MADV_DONTNEED), -ENOMEM);	/* a hole only */
+	T_EQ(mmtest_madvise(&t, mm, X + 1, PAGE_SIZE, MADV_DONTNEED), -EINVAL);
+	T_EQ(mmtest_madvise(&t, mm, X, ~0UL, MADV_DONTNEED), -EINVAL);
+	T_EQ(mmtest_madvise(&t, mm, ~0UL & PAGE_MASK, 2 * PAGE_SIZE, MADV_DONTNEED), -EINVAL);
+	T_EQ(mmtest_madvise(&t, mm, X, 0, MADV_DONTNEED), 0);
+	T_EQ(mmtest_madvise(&t, mm, X + 0x100000, PAGE_SIZE, MADV_DONTNEED), -ENOMEM);	/* nothing above */
+	T_EQ(mmtest_madvise(&t, mm, X - 2 * PAGE_SIZE, PAGE_SIZE, MADV_DONTNEED), -ENOMEM);	/* hole only */
 	T_EQ(machine->frames_in_use, 2);
-	expect_mem(&t, mm, X, "A");
+	mmtest_expect_mem(&t, mm, X, "A");
 
-	T_EQ(advise(&t, mm, X, 3 * PAGE_SIZE, MADV_DONTNEED), -ENOMEM);
+	T_EQ(mmtest_madvise(&t, mm, X, 3 * PAGE_SIZE, MADV_DONTNEED), -ENOMEM);
 	T_EQ(machine->frames_in_use, 0);
 	expect_zero(&t, mm, X);
 	expect_zero(&t, mm, X + 2 * PAGE_SIZE);
-	CHECK(&t);
+	MMTEST_CHECK(&t);
 	/* a hole at the end, past the last mapping */
 	T_EQ(mmtest_write(&t, mm, X + 2 * PAGE_SIZE, "C"), UA_OK);
-	T_EQ(advise(&t, mm, X + 2 * PAGE_SIZE, 2 * PAGE_SIZE, MADV_DONTNEED), -ENOMEM);
+	T_EQ(mmtest_madvise(&t, mm, X + 2 * PAGE_SIZE, 2 * PAGE_SIZE, MADV_DONTNEED), -ENOMEM);
 	expect_zero(&t, mm, X + 2 * PAGE_SIZE);
 	T_EQ(mm->map_count, 2);
-	CHECK(&t);
-	exit_proc(&t, p);
+	MMTEST_CHECK(&t);
+	mmtest_exit(&t, p);
 	mmtest_end(&t);
 }
 
@@ -573,9 +514,9 @@ TEST(mmap_growsdown_expand)
 	char buf[8];
 
 	mmtest_begin(&t, 64);
-	p = proc(&t);
+	p = mmtest_proc(&t);
 	mm = p->mm;
-	T_EQ(map(&t, mm, gs, 4 * PAGE_SIZE, RW, ANON | MAP_GROWSDOWN | MAP_FIXED), (long)gs);
+	T_EQ(map(&t, mm, gs, 4 * PAGE_SIZE, MMTEST_RW, MMTEST_ANON | MAP_GROWSDOWN | MAP_FIXED), (long)gs);
 	g = find_vma(mm, gs);
 	T_EQ(mmtest_read(&t, mm, gs - 1, buf, 1), UA_OK);
 	T_EQ(buf[0], 0);
@@ -583,54 +524,55 @@ TEST(mmap_growsdown_expand)
 	T_EQ(g->vm_pgoff, (gs - PAGE_SIZE) >> PAGE_SHIFT);
 	T_EQ(mmtest_write(&t, mm, gs - 3 * PAGE_SIZE + 5, "stack"), UA_OK);
 	T_EQ(g->vm_start, gs - 3 * PAGE_SIZE);
-	expect_mem(&t, mm, gs - 3 * PAGE_SIZE + 5, "stack");
+	mmtest_expect_mem(&t, mm, gs - 3 * PAGE_SIZE + 5, "stack");
 	T_EQ(mm->map_count, 1);
-	CHECK(&t);
+	MMTEST_CHECK(&t);
 	/* RLIMIT_STACK: 8 MiB in all is fine, one page more is not */
 	T_EQ(mmtest_read(&t, mm, gend - RLIMIT_STACK_MAX - 1, buf, 1), UA_SIGSEGV);
 	T_EQ(g->vm_start, gs - 3 * PAGE_SIZE);
 	T_EQ(mmtest_read(&t, mm, gend - RLIMIT_STACK_MAX, buf, 1), UA_OK);
 	T_EQ(g->vm_start, gend - RLIMIT_STACK_MAX);
-	CHECK(&t);
+	MMTEST_CHECK(&t);
 
 	/* the guard gap against an accessible neighbour */
-	T_EQ(map(&t, mm, g2, 4 * PAGE_SIZE, RW, ANON | MAP_GROWSDOWN | MAP_FIXED), (long)g2);
-	T_EQ(map(&t, mm, nend - PAGE_SIZE, PAGE_SIZE, RW, ANON | MAP_FIXED), (long)(nend - PAGE_SIZE));
+	T_EQ(map(&t, mm, g2, 4 * PAGE_SIZE, MMTEST_RW, MMTEST_ANON | MAP_GROWSDOWN | MAP_FIXED), (long)g2);
+	T_EQ(map(&t, mm, nend - PAGE_SIZE, PAGE_SIZE, MMTEST_RW, MMTEST_ANON | MAP_FIXED),
+	     (long)(nend - PAGE_SIZE));
 	v2 = find_vma(mm, g2);
 	T_EQ(mmtest_read(&t, mm, nend + STACK_GUARD_GAP - PAGE_SIZE, buf, 1), UA_SIGSEGV);
 	T_EQ(v2->vm_start, g2);
 	T_EQ(mmtest_read(&t, mm, nend + STACK_GUARD_GAP, buf, 1), UA_OK);
 	T_EQ(v2->vm_start, nend + STACK_GUARD_GAP);
 	T_EQ(mmtest_read(&t, mm, nend + STACK_GUARD_GAP - 1, buf, 1), UA_SIGSEGV);
-	CHECK(&t);
+	MMTEST_CHECK(&t);
 	/* a PROT_NONE neighbour does not hold the stack back */
-	T_EQ(protect(&t, mm, nend - PAGE_SIZE, PAGE_SIZE, PROT_NONE), 0);
+	T_EQ(mmtest_mprotect(&t, mm, nend - PAGE_SIZE, PAGE_SIZE, PROT_NONE), 0);
 	T_EQ(mmtest_read(&t, mm, nend, buf, 1), UA_OK);
 	T_EQ(v2->vm_start, nend);
 	T_EQ(mmtest_read(&t, mm, nend - 1, buf, 1), UA_SIGSEGV);	/* N itself: PROT_NONE */
-	CHECK(&t);
-	exit_proc(&t, p);
+	MMTEST_CHECK(&t);
+	mmtest_exit(&t, p);
 
 	/* The extension stays when the access is then refused (a write to r). */
-	p = proc(&t);
+	p = mmtest_proc(&t);
 	mm = p->mm;
-	T_EQ(map(&t, mm, gs, PAGE_SIZE, PROT_READ, ANON | MAP_GROWSDOWN | MAP_FIXED), (long)gs);
+	T_EQ(map(&t, mm, gs, PAGE_SIZE, PROT_READ, MMTEST_ANON | MAP_GROWSDOWN | MAP_FIXED), (long)gs);
 	T_EQ(mmtest_write(&t, mm, gs - 2 * PAGE_SIZE, "w"), UA_SIGSEGV);
 	T_EQ(mm->mmap->vm_start, gs - 2 * PAGE_SIZE);
 	T_EQ(mmtest_read(&t, mm, gs - 2 * PAGE_SIZE, buf, 1), UA_OK);
 	/* a growsdown neighbour below does not hold it back either */
-	T_EQ(map(&t, mm, gs - 4 * PAGE_SIZE, PAGE_SIZE, RW, ANON | MAP_GROWSDOWN | MAP_FIXED),
-	     (long)(gs - 4 * PAGE_SIZE));
+	T_EQ(map(&t, mm, gs - 4 * PAGE_SIZE, PAGE_SIZE, MMTEST_RW,
+		 MMTEST_ANON | MAP_GROWSDOWN | MAP_FIXED), (long)(gs - 4 * PAGE_SIZE));
 	T_EQ(mmtest_read(&t, mm, gs - 3 * PAGE_SIZE, buf, 1), UA_OK);
 	T_EQ(find_vma(mm, gs)->vm_start, gs - 3 * PAGE_SIZE);
 	/* never below mmap_min_addr */
-	T_EQ(map(&t, mm, MMAP_MIN_ADDR + PAGE_SIZE, PAGE_SIZE, RW, ANON | MAP_GROWSDOWN | MAP_FIXED),
-	     (long)(MMAP_MIN_ADDR + PAGE_SIZE));
+	T_EQ(map(&t, mm, MMAP_MIN_ADDR + PAGE_SIZE, PAGE_SIZE, MMTEST_RW,
+		 MMTEST_ANON | MAP_GROWSDOWN | MAP_FIXED), (long)(MMAP_MIN_ADDR + PAGE_SIZE));
 	T_EQ(mmtest_read(&t, mm, MMAP_MIN_ADDR - 1, buf, 1), UA_SIGSEGV);
 	T_EQ(mmtest_read(&t, mm, MMAP_MIN_ADDR, buf, 1), UA_OK);
 	T_EQ(mm->mmap->vm_start, MMAP_MIN_ADDR);
-	CHECK(&t);
-	exit_proc(&t, p);
+	MMTEST_CHECK(&t);
+	mmtest_exit(&t, p);
 	T_EQ(machine->frames_in_use, 0);
 	T_EQ(machine->live[VM_ALLOC_VMA], 0);
 	mmtest_end(&t);
@@ -638,12 +580,6 @@ TEST(mmap_growsdown_expand)
 
 /* ------------------------------------------------------------------ */
 /* running out of memory */
-
-static void inject(struct mmtest *t, enum vm_alloc_site site, unsigned long after,
-		   unsigned long times)
-{
-	MM_CALL(t, vm_inject(site, after, times));
-}
 
 /*
  * munmap and mprotect of the middle page of [p0 p1 p2] split the VMA
@@ -661,28 +597,27 @@ static bool split_enomem_once(enum vm_alloc_site site, unsigned long n, bool use
 	int r;
 
 	mmtest_begin(&t, 64);
-	p = proc(&t);
-	T_EQ(map(&t, p->mm, X, 3 * PAGE_SIZE, RW, ANON | MAP_FIXED), (long)X);
+	p = mmtest_proc(&t);
+	T_EQ(map(&t, p->mm, X, 3 * PAGE_SIZE, MMTEST_RW, MMTEST_ANON | MAP_FIXED), (long)X);
 	T_EQ(mmtest_write(&t, p->mm, X, "p0"), UA_OK);
-	MM_CALL(&t, r = copy_process(p, &c));
-	T_EQ(r, 0);
+	c = mmtest_fork(&t, p);
 	T_EQ(mmtest_write(&t, c->mm, X + PAGE_SIZE, "c1"), UA_OK);
 	T_EQ(mmtest_write(&t, c->mm, X + 2 * PAGE_SIZE, "c2"), UA_OK);
 
-	inject(&t, site, n, 1);
+	mmtest_inject(&t, site, n, 1);
 	if (use_munmap)
-		r = unmap(&t, c->mm, X + PAGE_SIZE, PAGE_SIZE);
+		r = mmtest_munmap(&t, c->mm, X + PAGE_SIZE, PAGE_SIZE);
 	else
-		r = protect(&t, c->mm, X + PAGE_SIZE, PAGE_SIZE, PROT_READ);
+		r = mmtest_mprotect(&t, c->mm, X + PAGE_SIZE, PAGE_SIZE, PROT_READ);
 	reached = machine->inject[site].times == 0;
-	inject(&t, site, 0, 0);
-	CHECK(&t);
-	expect_mem(&t, c->mm, X, "p0");
-	expect_mem(&t, c->mm, X + 2 * PAGE_SIZE, "c2");
+	mmtest_inject(&t, site, 0, 0);
+	MMTEST_CHECK(&t);
+	mmtest_expect_mem(&t, c->mm, X, "p0");
+	mmtest_expect_mem(&t, c->mm, X + 2 * PAGE_SIZE, "c2");
 	if (reached) {
 		T_EQ(r, -ENOMEM);
 		T_LE(c->mm->map_count, 2);
-		expect_mem(&t, c->mm, X + PAGE_SIZE, "c1");
+		mmtest_expect_mem(&t, c->mm, X + PAGE_SIZE, "c1");
 		T_EQ(mmtest_write(&t, c->mm, X + PAGE_SIZE, "C1"), UA_OK);
 	} else {
 		T_EQ(r, 0);
@@ -691,10 +626,10 @@ static bool split_enomem_once(enum vm_alloc_site site, unsigned long n, bool use
 	}
 	T_EQ(mmtest_write(&t, c->mm, X, "C0"), UA_OK);
 	T_EQ(mmtest_write(&t, c->mm, X + 2 * PAGE_SIZE, "C2"), UA_OK);
-	expect_mem(&t, p->mm, X, "p0");
-	CHECK(&t);
-	exit_proc(&t, c);
-	exit_proc(&t, p);
+	mmtest_expect_mem(&t, p->mm, X, "p0");
+	MMTEST_CHECK(&t);
+	mmtest_exit(&t, c);
+	mmtest_exit(&t, p);
 	T_EQ(machine->frames_in_use, 0);
 	T_EQ(machine->live[VM_ALLOC_VMA], 0);
 	T_EQ(machine->live[VM_ALLOC_AVC], 0);
@@ -726,19 +661,19 @@ TEST(mmap_vma_enomem)
 	struct mmtest t;
 
 	mmtest_begin(&t, 64);
-	p = proc(&t);
+	p = mmtest_proc(&t);
 	mm = p->mm;
-	inject(&t, VM_ALLOC_VMA, 0, 1);
-	T_EQ(map(&t, mm, 0, PAGE_SIZE, RW, ANON), -ENOMEM);
+	mmtest_inject(&t, VM_ALLOC_VMA, 0, 1);
+	T_EQ(map(&t, mm, 0, PAGE_SIZE, MMTEST_RW, MMTEST_ANON), -ENOMEM);
 	T_EQ(mm->map_count, 0);
-	T_EQ(map(&t, mm, 0, PAGE_SIZE, RW, ANON), (long)TOP);
+	T_EQ(map(&t, mm, 0, PAGE_SIZE, MMTEST_RW, MMTEST_ANON), (long)TOP);
 	/* a merge needs no new VMA */
-	inject(&t, VM_ALLOC_VMA, 0, 1);
-	T_EQ(map(&t, mm, 0, PAGE_SIZE, RW, ANON), (long)(TOP - PAGE_SIZE));
+	mmtest_inject(&t, VM_ALLOC_VMA, 0, 1);
+	T_EQ(map(&t, mm, 0, PAGE_SIZE, MMTEST_RW, MMTEST_ANON), (long)(TOP - PAGE_SIZE));
 	T_EQ(mm->map_count, 1);
-	inject(&t, VM_ALLOC_VMA, 0, 0);
-	CHECK(&t);
-	exit_proc(&t, p);
+	mmtest_inject(&t, VM_ALLOC_VMA, 0, 0);
+	MMTEST_CHECK(&t);
+	mmtest_exit(&t, p);
 	T_EQ(machine->live[VM_ALLOC_VMA], 0);
 	mmtest_end(&t);
 }

@@ -16,26 +16,6 @@
 
 #define NR_FRAMES 3000UL	/* 1500 per node: not a power of two, so blocks of many orders */
 
-/* Model calls, each in a function of its own (setjmp stays out of loops). */
-static struct folio *alloc_frames(struct mmtest *t, unsigned int gfp, unsigned int order, int nid)
-{
-	struct folio *f;
-
-	MM_CALL(t, f = folio_alloc(gfp, order, nid));
-	return f;
-}
-
-static void put_frames(struct mmtest *t, struct folio *f)
-{
-	MM_CALL(t, folio_put(f));
-}
-
-static void inject(struct mmtest *t, enum vm_alloc_site site, unsigned long after,
-		   unsigned long times)
-{
-	MM_CALL(t, vm_inject(site, after, times));
-}
-
 /* The free lists of every node, as counts of blocks per order. */
 struct free_shape {
 	unsigned long nr_free[MAX_NUMNODES][NR_PAGE_ORDERS];
@@ -127,7 +107,7 @@ TEST(page_alloc_exhaust_and_coalesce)
 	for (;;) {
 		struct folio *f;
 
-		f = alloc_frames(&t, 0, 0, -1);
+		f = mmtest_folio_alloc(&t, 0, 0, -1);
 		if (!f)
 			break;
 		T_LT(n, NR_FRAMES);
@@ -152,9 +132,9 @@ TEST(page_alloc_exhaust_and_coalesce)
 
 	/* Free the even ones, then the odd ones backwards. */
 	for (unsigned long i = 0; i < n; i += 2)
-		put_frames(&t, got[i]);
+		mmtest_folio_put(&t, got[i]);
 	for (long i = (long)n - 1; i >= 1; i -= 2)
-		put_frames(&t, got[i]);
+		mmtest_folio_put(&t, got[i]);
 	T_EQ(machine->frames_in_use, 0);
 	T_EQ(machine->live[VM_ALLOC_PAGE], 0);
 	free_shape_take(&after);
@@ -181,7 +161,7 @@ TEST(page_alloc_order9)
 	T_ASSERT(got);
 	mmtest_begin(&t, NR_FRAMES);
 	free_shape_take(&before);
-	big = alloc_frames(&t, __GFP_ZERO, 9, 1);
+	big = mmtest_folio_alloc(&t, __GFP_ZERO, 9, 1);
 	T_ASSERT(big);
 	T_EQ(folio_order(big), 9);
 	T_EQ(folio_nr_pages(big), 512);
@@ -193,7 +173,7 @@ TEST(page_alloc_order9)
 	T_EQ(machine->node_data[1].nr_free_pages, 1500 - 512);
 	for (unsigned long i = 0; i < 512 * PAGE_SIZE; i++)
 		T_EQ(folio_address(big)[i], 0);
-	put_frames(&t, big);
+	mmtest_folio_put(&t, big);
 	T_EQ(machine->frames_in_use, 0);
 	free_shape_take(&after);
 	free_shape_expect_equal(&before, &after);
@@ -202,7 +182,7 @@ TEST(page_alloc_order9)
 	for (;;) {
 		struct folio *f;
 
-		f = alloc_frames(&t, 0, 0, -1);
+		f = mmtest_folio_alloc(&t, 0, 0, -1);
 		if (!f)
 			break;
 		got[n++] = f;
@@ -210,23 +190,23 @@ TEST(page_alloc_order9)
 	T_EQ(n, NR_FRAMES);
 	for (unsigned long i = 0; i < n; i++)
 		if (folio_pfn(got[i]) % 2)
-			put_frames(&t, got[i]);
+			mmtest_folio_put(&t, got[i]);
 	T_EQ(machine->frames_in_use, NR_FRAMES / 2);
 	machine->alloc_failed = false;
-	big = alloc_frames(&t, 0, 9, -1);
+	big = mmtest_folio_alloc(&t, 0, 9, -1);
 	T_ASSERT(big == NULL);
 	T_ASSERT(machine->alloc_failed);
-	big = alloc_frames(&t, 0, 1, -1);
+	big = mmtest_folio_alloc(&t, 0, 1, -1);
 	T_ASSERT(big == NULL);
 	for (unsigned long i = 0; i < n; i++)
 		if (folio_pfn(got[i]) % 2 == 0)
-			put_frames(&t, got[i]);
+			mmtest_folio_put(&t, got[i]);
 	T_EQ(machine->frames_in_use, 0);
 	free_shape_take(&after);
 	free_shape_expect_equal(&before, &after);
-	big = alloc_frames(&t, 0, 9, -1);
+	big = mmtest_folio_alloc(&t, 0, 9, -1);
 	T_ASSERT(big != NULL);
-	put_frames(&t, big);
+	mmtest_folio_put(&t, big);
 	free(got);
 	mmtest_end(&t);
 }
@@ -242,9 +222,9 @@ TEST(page_alloc_inject)
 	struct mmtest t;
 
 	mmtest_begin(&t, 64);
-	inject(&t, VM_ALLOC_PAGE, 3, 2);
+	mmtest_inject(&t, VM_ALLOC_PAGE, 3, 2);
 	for (int i = 0; i < 8; i++) {
-		f[i] = alloc_frames(&t, 0, 0, -1);
+		f[i] = mmtest_folio_alloc(&t, 0, 0, -1);
 		if (i == 3 || i == 4) {
 			T_ASSERT(f[i] == NULL);
 			T_ASSERT(machine->alloc_failed);
@@ -259,22 +239,22 @@ TEST(page_alloc_inject)
 	T_EQ(machine->inject[VM_ALLOC_PAGE].times, 0);
 	for (int i = 0; i < 8; i++)
 		if (f[i])
-			put_frames(&t, f[i]);
+			mmtest_folio_put(&t, f[i]);
 	T_EQ(machine->frames_in_use, 0);
 
 	/* An injection on the page site does not touch the other sites. */
-	inject(&t, VM_ALLOC_PAGE, 0, 1);
+	mmtest_inject(&t, VM_ALLOC_PAGE, 0, 1);
 	{
 		void *p = vm_alloc(VM_ALLOC_VMA, 16);
 
 		T_ASSERT(p != NULL);
 		vm_free(VM_ALLOC_VMA, p);
 	}
-	f[0] = alloc_frames(&t, 0, 0, -1);
+	f[0] = mmtest_folio_alloc(&t, 0, 0, -1);
 	T_ASSERT(f[0] == NULL);
-	f[0] = alloc_frames(&t, 0, 0, -1);
+	f[0] = mmtest_folio_alloc(&t, 0, 0, -1);
 	T_ASSERT(f[0] != NULL);
-	put_frames(&t, f[0]);
+	mmtest_folio_put(&t, f[0]);
 	mmtest_end(&t);
 }
 
@@ -292,24 +272,23 @@ TEST(page_alloc_inject_fault)
 	long a;
 
 	mmtest_begin(&t, 64);
-	MM_CALL(&t, p = task_create());
+	p = mmtest_proc(&t);
 	mm = p->mm;
-	a = mmtest_mmap(&t, mm, 0, PAGE_SIZE, PROT_READ | PROT_WRITE,
-			MAP_PRIVATE | MAP_ANONYMOUS, NULL, 0);
+	a = mmtest_mmap(&t, mm, 0, PAGE_SIZE, MMTEST_RW, MMTEST_ANON, NULL, 0);
 	T_GT(a, 0);
 	machine->alloc_failed = false;
-	inject(&t, VM_ALLOC_PAGE, 0, 1);
+	mmtest_inject(&t, VM_ALLOC_PAGE, 0, 1);
 	T_EQ(mmtest_write(&t, mm, (unsigned long)a, "hello"), UA_ENOMEM);
 	T_ASSERT(machine->alloc_failed);
 	T_EQ(machine->frames_in_use, 0);
 	T_ASSERT(mmtest_folio_at(mm, (unsigned long)a) == NULL);
-	T_EQ(mmtest_check(&t), EX_KIND_NONE);
+	MMTEST_CHECK(&t);
 	T_EQ(mmtest_write(&t, mm, (unsigned long)a, "hello"), UA_OK);
 	T_EQ(machine->frames_in_use, 1);
 	T_EQ(mmtest_read(&t, mm, (unsigned long)a, buf, 5), UA_OK);
 	T_STREQ(buf, "hello");
-	T_EQ(mmtest_check(&t), EX_KIND_NONE);
-	MM_CALL(&t, do_exit(p));
+	MMTEST_CHECK(&t);
+	mmtest_exit(&t, p);
 	T_EQ(machine->frames_in_use, 0);
 	T_EQ(machine->live[VM_ALLOC_ANON_VMA], 0);
 	T_EQ(machine->live[VM_ALLOC_PGTABLE], 0);
@@ -331,24 +310,24 @@ TEST(page_alloc_node_fallback)
 	mmtest_begin(&t, 64);	/* 32 frames per node */
 	free_shape_take(&before);
 	for (int i = 0; i < 32; i++) {
-		got[n] = alloc_frames(&t, 0, 0, 1);
+		got[n] = mmtest_folio_alloc(&t, 0, 0, 1);
 		T_ASSERT(got[n]);
 		T_EQ(folio_nid(got[n]), 1);
 		n++;
 	}
 	T_EQ(machine->node_data[1].nr_free_pages, 0);
-	f = alloc_frames(&t, 0, 0, 1);
+	f = mmtest_folio_alloc(&t, 0, 0, 1);
 	T_ASSERT(f);
 	T_EQ(folio_nid(f), 0);
 	got[n++] = f;
-	while ((f = alloc_frames(&t, 0, 0, 1)) != NULL) {
+	while ((f = mmtest_folio_alloc(&t, 0, 0, 1)) != NULL) {
 		T_EQ(folio_nid(f), 0);
 		got[n++] = f;
 	}
 	T_EQ(n, 64);
-	T_EQ(alloc_frames(&t, 0, 0, 0) == NULL, 1);
+	T_EQ(mmtest_folio_alloc(&t, 0, 0, 0) == NULL, 1);
 	for (int i = 0; i < n; i++)
-		put_frames(&t, got[i]);
+		mmtest_folio_put(&t, got[i]);
 	free_shape_take(&after);
 	free_shape_expect_equal(&before, &after);
 	T_EQ(after.nr_free[0][5], 1);

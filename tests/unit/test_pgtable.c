@@ -12,38 +12,6 @@
 
 #include "tests/unit/mmtest.h"
 
-#define CHECK(t) T_EQ(mmtest_check(t), EX_KIND_NONE)
-#define RW (PROT_READ | PROT_WRITE)
-#define ANON (MAP_PRIVATE | MAP_ANONYMOUS)
-
-static struct task_struct *proc(struct mmtest *t)
-{
-	struct task_struct *p;
-
-	MM_CALL(t, p = task_create());
-	T_ASSERT(p);
-	return p;
-}
-
-static void exit_proc(struct mmtest *t, struct task_struct *p)
-{
-	MM_CALL(t, do_exit(p));
-}
-
-static int unmap(struct mmtest *t, struct mm_struct *mm, unsigned long addr, unsigned long len)
-{
-	int r;
-
-	MM_CALL(t, r = sys_munmap(mm, addr, len));
-	return r;
-}
-
-static void inject(struct mmtest *t, enum vm_alloc_site site, unsigned long after,
-		   unsigned long times)
-{
-	MM_CALL(t, vm_inject(site, after, times));
-}
-
 /*
  * Two pages straddling a boundary B of the given size:
  *
@@ -71,10 +39,10 @@ static void straddle_one(const struct straddle *s)
 	if (t_verbose())
 		t_log("%s: boundary %#lx", s->what, b);
 	mmtest_begin(&t, 64);
-	p = proc(&t);
+	p = mmtest_proc(&t);
 	mm = p->mm;
 	T_EQ(mm->nr_pgtables, 1);
-	a = mmtest_mmap(&t, mm, b - PAGE_SIZE, 2 * PAGE_SIZE, RW, ANON | MAP_FIXED, NULL, 0);
+	a = mmtest_mmap(&t, mm, b - PAGE_SIZE, 2 * PAGE_SIZE, MMTEST_RW, MMTEST_ANON | MAP_FIXED, NULL, 0);
 	T_EQ(a, b - PAGE_SIZE);
 	T_EQ(mm->nr_pgtables, 1);	/* mmap allocates no table */
 	T_EQ(mmtest_write(&t, mm, b - PAGE_SIZE, "lo-page"), UA_OK);
@@ -94,15 +62,15 @@ static void straddle_one(const struct straddle *s)
 	T_STREQ(buf, "age");
 	T_MEMEQ(folio_address(mmtest_folio_at(mm, b - PAGE_SIZE)) + PAGE_SIZE - 4, "ACRO", 4);
 	T_MEMEQ(folio_address(mmtest_folio_at(mm, b)), "SS!!age", 7);
-	CHECK(&t);
+	MMTEST_CHECK(&t);
 
 	/* Nothing else in the mm: munmap frees every table but the pgd. */
-	T_EQ(unmap(&t, mm, b - PAGE_SIZE, 2 * PAGE_SIZE), 0);
+	T_EQ(mmtest_munmap(&t, mm, b - PAGE_SIZE, 2 * PAGE_SIZE), 0);
 	T_EQ(mm->nr_pgtables, 1);
 	T_EQ(machine->live[VM_ALLOC_PGTABLE], 1);
 	T_EQ(machine->frames_in_use, 0);
-	CHECK(&t);
-	exit_proc(&t, p);
+	MMTEST_CHECK(&t);
+	mmtest_exit(&t, p);
 	T_EQ(machine->live[VM_ALLOC_PGTABLE], 0);
 	mmtest_end(&t);
 }
@@ -139,10 +107,11 @@ TEST(pgtable_top_of_address_space)
 
 	T_EQ(top, 0x7fffffffe000UL);
 	mmtest_begin(&t, 64);
-	p = proc(&t);
+	p = mmtest_proc(&t);
 	mm = p->mm;
-	T_EQ(mmtest_mmap(&t, mm, top, 2 * PAGE_SIZE, RW, ANON | MAP_FIXED, NULL, 0), -ENOMEM);
-	T_EQ(mmtest_mmap(&t, mm, top, PAGE_SIZE, RW, ANON | MAP_FIXED, NULL, 0), (long)top);
+	T_EQ(mmtest_mmap(&t, mm, top, 2 * PAGE_SIZE, MMTEST_RW, MMTEST_ANON | MAP_FIXED, NULL, 0),
+	     -ENOMEM);
+	T_EQ(mmtest_mmap(&t, mm, top, PAGE_SIZE, MMTEST_RW, MMTEST_ANON | MAP_FIXED, NULL, 0), (long)top);
 	T_EQ(mmtest_write(&t, mm, TASK_SIZE - 9, "the-top!"), UA_OK);
 	T_EQ(mmtest_read(&t, mm, TASK_SIZE - 9, buf, 8), UA_OK);
 	T_STREQ(buf, "the-top!");
@@ -156,11 +125,24 @@ TEST(pgtable_top_of_address_space)
 	T_EQ(mmtest_read(&t, mm, TASK_SIZE - 1, buf, 1), UA_OK);
 	T_EQ(buf[0], 'x');
 	T_EQ(mmtest_read(&t, mm, TASK_SIZE, buf, 1), UA_SIGSEGV);
-	CHECK(&t);
-	exit_proc(&t, p);
+	MMTEST_CHECK(&t);
+	mmtest_exit(&t, p);
 	T_EQ(machine->live[VM_ALLOC_PGTABLE], 0);
 	T_EQ(machine->frames_in_use, 0);
 	mmtest_end(&t);
+}
+
+/*
+ * One rw anon page at @a and one at @b, each a VMA of its own; both
+ * mapped first, then written with @sa and @sb.
+ */
+static void map_two_pages(struct mmtest *t, struct mm_struct *mm, unsigned long a, const char *sa,
+			  unsigned long b, const char *sb)
+{
+	T_EQ(mmtest_mmap(t, mm, a, PAGE_SIZE, MMTEST_RW, MMTEST_ANON | MAP_FIXED, NULL, 0), (long)a);
+	T_EQ(mmtest_mmap(t, mm, b, PAGE_SIZE, MMTEST_RW, MMTEST_ANON | MAP_FIXED, NULL, 0), (long)b);
+	T_EQ(mmtest_write(t, mm, a, sa), UA_OK);
+	T_EQ(mmtest_write(t, mm, b, sb), UA_OK);
 }
 
 /*
@@ -182,43 +164,37 @@ TEST(pgtable_shared_pte_table_floor_ceiling)
 	char buf[16];
 
 	mmtest_begin(&t, 64);
-	p = proc(&t);
+	p = mmtest_proc(&t);
 	mm = p->mm;
-	T_EQ(mmtest_mmap(&t, mm, a, PAGE_SIZE, RW, ANON | MAP_FIXED, NULL, 0), (long)a);
-	T_EQ(mmtest_mmap(&t, mm, b, PAGE_SIZE, RW, ANON | MAP_FIXED, NULL, 0), (long)b);
+	map_two_pages(&t, mm, a, "page-A", b, "page-B");
 	T_EQ(mm->map_count, 2);
-	T_EQ(mmtest_write(&t, mm, a, "page-A"), UA_OK);
-	T_EQ(mmtest_write(&t, mm, b, "page-B"), UA_OK);
 	table = walk_pte_table(mm, a);
 	T_ASSERT(table && table == walk_pte_table(mm, b));
 	T_EQ(mm->nr_pgtables, 4);
 
-	T_EQ(unmap(&t, mm, a, PAGE_SIZE), 0);
+	T_EQ(mmtest_munmap(&t, mm, a, PAGE_SIZE), 0);
 	T_EQ(mm->nr_pgtables, 4);
 	T_ASSERT(walk_pte_table(mm, b) == table);
 	T_EQ(mmtest_read(&t, mm, b, buf, 6), UA_OK);
 	T_STREQ(buf, "page-B");
 	T_EQ(mmtest_read(&t, mm, a, buf, 1), UA_SIGSEGV);
 	T_EQ(machine->frames_in_use, 1);
-	CHECK(&t);
+	MMTEST_CHECK(&t);
 
-	T_EQ(unmap(&t, mm, b, PAGE_SIZE), 0);
+	T_EQ(mmtest_munmap(&t, mm, b, PAGE_SIZE), 0);
 	T_EQ(mm->nr_pgtables, 1);
 	T_ASSERT(walk_pte_table(mm, b) == NULL);
 	T_EQ(machine->live[VM_ALLOC_PGTABLE], 1);
-	CHECK(&t);
+	MMTEST_CHECK(&t);
 
 	/* The other order: B goes first, A keeps the table. */
-	T_EQ(mmtest_mmap(&t, mm, a, PAGE_SIZE, RW, ANON | MAP_FIXED, NULL, 0), (long)a);
-	T_EQ(mmtest_mmap(&t, mm, b, PAGE_SIZE, RW, ANON | MAP_FIXED, NULL, 0), (long)b);
-	T_EQ(mmtest_write(&t, mm, a, "again-A"), UA_OK);
-	T_EQ(mmtest_write(&t, mm, b, "again-B"), UA_OK);
-	T_EQ(unmap(&t, mm, b, PAGE_SIZE), 0);
+	map_two_pages(&t, mm, a, "again-A", b, "again-B");
+	T_EQ(mmtest_munmap(&t, mm, b, PAGE_SIZE), 0);
 	T_EQ(mm->nr_pgtables, 4);
 	T_EQ(mmtest_read(&t, mm, a, buf, 7), UA_OK);
 	T_STREQ(buf, "again-A");
-	CHECK(&t);
-	exit_proc(&t, p);
+	MMTEST_CHECK(&t);
+	mmtest_exit(&t, p);
 	T_EQ(machine->live[VM_ALLOC_PGTABLE], 0);
 	T_EQ(machine->frames_in_use, 0);
 	mmtest_end(&t);
@@ -241,22 +217,19 @@ TEST(pgtable_neighbour_keeps_upper_tables)
 	char buf[16];
 
 	mmtest_begin(&t, 64);
-	p = proc(&t);
+	p = mmtest_proc(&t);
 	mm = p->mm;
-	T_EQ(mmtest_mmap(&t, mm, a, PAGE_SIZE, RW, ANON | MAP_FIXED, NULL, 0), (long)a);
-	T_EQ(mmtest_mmap(&t, mm, b, PAGE_SIZE, RW, ANON | MAP_FIXED, NULL, 0), (long)b);
-	T_EQ(mmtest_write(&t, mm, a, "A"), UA_OK);
-	T_EQ(mmtest_write(&t, mm, b, "B"), UA_OK);
+	map_two_pages(&t, mm, a, "A", b, "B");
 	T_EQ(mm->nr_pgtables, 5);
-	T_EQ(unmap(&t, mm, a, PAGE_SIZE), 0);
+	T_EQ(mmtest_munmap(&t, mm, a, PAGE_SIZE), 0);
 	T_EQ(mm->nr_pgtables, 4);
 	T_ASSERT(walk_pte_table(mm, a) == NULL);
 	T_EQ(mmtest_read(&t, mm, b, buf, 1), UA_OK);
 	T_EQ(buf[0], 'B');
-	CHECK(&t);
-	T_EQ(unmap(&t, mm, b, PAGE_SIZE), 0);
+	MMTEST_CHECK(&t);
+	T_EQ(mmtest_munmap(&t, mm, b, PAGE_SIZE), 0);
 	T_EQ(mm->nr_pgtables, 1);
-	CHECK(&t);
+	MMTEST_CHECK(&t);
 
 	/*
 	 * One level up: 0x40000000 and 0x80000000 are in different PMD
@@ -265,24 +238,21 @@ TEST(pgtable_neighbour_keeps_upper_tables)
 	 */
 	a = 0x40000000UL;
 	b = 0x80000000UL;
-	T_EQ(mmtest_mmap(&t, mm, a, PAGE_SIZE, RW, ANON | MAP_FIXED, NULL, 0), (long)a);
-	T_EQ(mmtest_mmap(&t, mm, b, PAGE_SIZE, RW, ANON | MAP_FIXED, NULL, 0), (long)b);
-	T_EQ(mmtest_write(&t, mm, a, "A"), UA_OK);
-	T_EQ(mmtest_write(&t, mm, b, "B"), UA_OK);
+	map_two_pages(&t, mm, a, "A", b, "B");
 	T_EQ(mm->nr_pgtables, 1 + 1 + 2 + 2);
-	T_EQ(unmap(&t, mm, a, PAGE_SIZE), 0);
+	T_EQ(mmtest_munmap(&t, mm, a, PAGE_SIZE), 0);
 	T_EQ(mm->nr_pgtables, 1 + 1 + 1 + 1);
 	T_EQ(mmtest_read(&t, mm, b, buf, 1), UA_OK);
 	T_EQ(buf[0], 'B');
-	CHECK(&t);
+	MMTEST_CHECK(&t);
 	/* and B's tables go when B does, A's floor notwithstanding */
-	T_EQ(mmtest_mmap(&t, mm, a, PAGE_SIZE, RW, ANON | MAP_FIXED, NULL, 0), (long)a);
+	T_EQ(mmtest_mmap(&t, mm, a, PAGE_SIZE, MMTEST_RW, MMTEST_ANON | MAP_FIXED, NULL, 0), (long)a);
 	T_EQ(mmtest_write(&t, mm, a, "A"), UA_OK);
-	T_EQ(unmap(&t, mm, b, PAGE_SIZE), 0);
+	T_EQ(mmtest_munmap(&t, mm, b, PAGE_SIZE), 0);
 	T_EQ(mm->nr_pgtables, 1 + 1 + 1 + 1);
 	T_ASSERT(walk_pte_table(mm, a) != NULL);
-	CHECK(&t);
-	exit_proc(&t, p);
+	MMTEST_CHECK(&t);
+	mmtest_exit(&t, p);
 	T_EQ(machine->live[VM_ALLOC_PGTABLE], 0);
 	mmtest_end(&t);
 }
@@ -304,12 +274,12 @@ TEST(pgtable_inject_fault_enomem)
 		long a;
 
 		mmtest_begin(&t, 64);
-		p = proc(&t);
+		p = mmtest_proc(&t);
 		mm = p->mm;
-		a = mmtest_mmap(&t, mm, 0, PAGE_SIZE, RW, ANON, NULL, 0);
+		a = mmtest_mmap(&t, mm, 0, PAGE_SIZE, MMTEST_RW, MMTEST_ANON, NULL, 0);
 		T_GT(a, 0);
 		machine->alloc_failed = false;
-		inject(&t, VM_ALLOC_PGTABLE, after, 1);
+		mmtest_inject(&t, VM_ALLOC_PGTABLE, after, 1);
 		T_EQ(mmtest_write(&t, mm, (unsigned long)a, "data"), UA_ENOMEM);
 		T_ASSERT(machine->alloc_failed);
 		T_EQ(mm->nr_pgtables, 1 + after);
@@ -318,22 +288,22 @@ TEST(pgtable_inject_fault_enomem)
 		T_EQ(machine->live[VM_ALLOC_ANON_VMA], 0);
 		T_ASSERT(mmtest_folio_at(mm, (unsigned long)a) == NULL);
 		T_EQ(mm->rss_stat[MM_ANONPAGES], 0);
-		CHECK(&t);
+		MMTEST_CHECK(&t);
 
 		/* A read fault needs the same tables (for the zero page). */
-		inject(&t, VM_ALLOC_PGTABLE, 0, 1);
+		mmtest_inject(&t, VM_ALLOC_PGTABLE, 0, 1);
 		T_EQ(mmtest_read(&t, mm, (unsigned long)a, buf, 4), UA_ENOMEM);
 		T_EQ(mm->nr_pgtables, 1 + after);
 		T_EQ(machine->inject[VM_ALLOC_PGTABLE].times, 0);
-		CHECK(&t);
+		MMTEST_CHECK(&t);
 
 		T_EQ(mmtest_write(&t, mm, (unsigned long)a, "data"), UA_OK);
 		T_EQ(mm->nr_pgtables, 4);
 		T_EQ(machine->frames_in_use, 1);
 		T_EQ(mmtest_read(&t, mm, (unsigned long)a, buf, 4), UA_OK);
 		T_STREQ(buf, "data");
-		CHECK(&t);
-		exit_proc(&t, p);
+		MMTEST_CHECK(&t);
+		mmtest_exit(&t, p);
 		T_EQ(machine->live[VM_ALLOC_PGTABLE], 0);
 		T_EQ(machine->live[VM_ALLOC_ANON_VMA], 0);
 		T_EQ(machine->live[VM_ALLOC_AVC], 0);

@@ -20,75 +20,23 @@
 
 #include "tests/unit/mmtest.h"
 
-#define RW (PROT_READ | PROT_WRITE)
 #define S 0x50000000UL
 #define V 0x50100000UL
 #define R 0x50200000UL
 #define PG(base, i) ((base) + (unsigned long)(i) * PAGE_SIZE)
-#define CHECK(t) T_EQ(mmtest_check(t), EX_KIND_NONE)
 
-static struct task_struct *proc(struct mmtest *t)
-{
-	struct task_struct *p;
-
-	MM_CALL(t, p = task_create());
-	T_ASSERT(p);
-	return p;
-}
-
-static void exit_proc(struct mmtest *t, struct task_struct *p)
-{
-	MM_CALL(t, do_exit(p));
-}
-
-static struct file *new_file(struct mmtest *t, const char *name, loff_t size)
-{
-	struct file *f;
-
-	MM_CALL(t, f = file_create(name, size));
-	T_ASSERT(f);
-	return f;
-}
-
-static void put_file(struct mmtest *t, struct file *f)
-{
-	MM_CALL(t, fput(f));
-}
-
+/* Truncate (or extend) @f to @len: it succeeds, and i_size follows. */
 static void truncate_to(struct mmtest *t, struct file *f, unsigned long long len)
 {
-	int r;
-
-	MM_CALL(t, r = do_truncate(f, len));
-	T_EQ(r, 0);
+	T_EQ(mmtest_truncate(t, f, len), 0);
 	T_EQ(i_size_read(f->f_inode), (loff_t)len);
 }
 
+/* Write @len bytes of @byte at @pos: all of them are written. */
 static void pwrite_fill(struct mmtest *t, struct file *f, unsigned long long pos,
 			unsigned char byte, unsigned long len)
 {
-	struct user_buf b = { .fill = byte, .len = len };
-	long r;
-
-	MM_CALL(t, r = kernel_write(f, &b, pos));
-	T_EQ(r, (long)len);
-}
-
-static long pread_buf(struct mmtest *t, struct file *f, unsigned long long pos, unsigned char *buf,
-		      unsigned long len)
-{
-	long r;
-
-	MM_CALL(t, r = kernel_read(f, buf, len, pos));
-	return r;
-}
-
-static int unmap(struct mmtest *t, struct mm_struct *mm, unsigned long addr, unsigned long len)
-{
-	int r;
-
-	MM_CALL(t, r = sys_munmap(mm, addr, len));
-	return r;
+	T_EQ(mmtest_pfill(t, f, pos, byte, len), (long)len);
 }
 
 /* Bytes [from, to) of @buf are all @byte. */
@@ -120,15 +68,15 @@ TEST(truncate_partial_page_and_mappings)
 
 	T_ASSERT(page);
 	mmtest_begin(&t, 64);
-	f = new_file(&t, "trunc", 3 * PAGE_SIZE);
+	f = mmtest_file(&t, "trunc", 3 * PAGE_SIZE);
 	mapping = f->f_mapping;
 	pwrite_fill(&t, f, 0, 'a', PAGE_SIZE);
 	pwrite_fill(&t, f, PAGE_SIZE, 'b', PAGE_SIZE);
 	pwrite_fill(&t, f, 2 * PAGE_SIZE, 'c', PAGE_SIZE);
-	p = proc(&t);
+	p = mmtest_proc(&t);
 	mm = p->mm;
-	T_EQ(mmtest_mmap(&t, mm, S, 3 * PAGE_SIZE, RW, MAP_SHARED | MAP_FIXED, f, 0), (long)S);
-	T_EQ(mmtest_mmap(&t, mm, V, 3 * PAGE_SIZE, RW, MAP_PRIVATE | MAP_FIXED, f, 0), (long)V);
+	T_EQ(mmtest_mmap(&t, mm, S, 3 * PAGE_SIZE, MMTEST_RW, MAP_SHARED | MAP_FIXED, f, 0), (long)S);
+	T_EQ(mmtest_mmap(&t, mm, V, 3 * PAGE_SIZE, MMTEST_RW, MAP_PRIVATE | MAP_FIXED, f, 0), (long)V);
 	T_EQ(mmtest_mmap(&t, mm, R, 3 * PAGE_SIZE, PROT_READ, MAP_PRIVATE | MAP_FIXED, f, 0), (long)R);
 	for (int i = 0; i < 3; i++)
 		T_EQ(read_page(&t, mm, PG(S, i), page), UA_OK);
@@ -142,7 +90,7 @@ TEST(truncate_partial_page_and_mappings)
 	T_ASSERT(b_copy && folio_test_anon(b_copy) && c_copy && folio_test_anon(c_copy));
 	T_EQ(mapping->nrpages, 3);
 	T_EQ(machine->frames_in_use, 5);
-	CHECK(&t);
+	MMTEST_CHECK(&t);
 
 	truncate_to(&t, f, size);
 	T_EQ(mapping->nrpages, 2);
@@ -155,7 +103,7 @@ TEST(truncate_partial_page_and_mappings)
 	/* The private copy of the partial page stays, with its data. */
 	T_ASSERT(mmtest_folio_at(mm, PG(V, 1)) == b_copy);
 	T_EQ(machine->frames_in_use, 3);	/* cache pages 0, 1 and B' */
-	CHECK(&t);
+	MMTEST_CHECK(&t);
 
 	/* The tail of page 1 reads zero through the shared and the private mapping. */
 	T_EQ(read_page(&t, mm, PG(S, 1), page), UA_OK);
@@ -170,10 +118,10 @@ TEST(truncate_partial_page_and_mappings)
 	T_EQ(read_page(&t, mm, PG(S, 0), page), UA_OK);
 	EXPECT_BYTES(page, 0, PAGE_SIZE, 'a');
 	/* pread stops at EOF. */
-	T_EQ(pread_buf(&t, f, PAGE_SIZE, ubuf, PAGE_SIZE), 100);
+	T_EQ(mmtest_pread(&t, f, PAGE_SIZE, ubuf, PAGE_SIZE), 100);
 	EXPECT_BYTES(ubuf, 0, 100, 'b');
-	T_EQ(pread_buf(&t, f, size, ubuf, 10), 0);
-	T_EQ(pread_buf(&t, f, 2 * PAGE_SIZE, ubuf, 10), 0);
+	T_EQ(mmtest_pread(&t, f, size, ubuf, 10), 0);
+	T_EQ(mmtest_pread(&t, f, 2 * PAGE_SIZE, ubuf, 10), 0);
 	/* Past EOF: SIGBUS through every mapping. */
 	T_EQ(mmtest_read(&t, mm, PG(S, 2), page, 1), UA_SIGBUS);
 	T_EQ(mmtest_write(&t, mm, PG(S, 2), "x"), UA_SIGBUS);
@@ -181,12 +129,12 @@ TEST(truncate_partial_page_and_mappings)
 	T_EQ(mmtest_write(&t, mm, PG(V, 2), "x"), UA_SIGBUS);
 	T_EQ(mmtest_read(&t, mm, PG(R, 2), page, 1), UA_SIGBUS);
 	T_EQ(mapping->nrpages, 2);
-	CHECK(&t);
+	MMTEST_CHECK(&t);
 
 	/* A shared mapping may write beyond EOF within the last page ... */
 	T_EQ(mmtest_write(&t, mm, PG(S, 1) + 200, "beyond"), UA_OK);
-	T_EQ(pread_buf(&t, f, PAGE_SIZE, ubuf, PAGE_SIZE), 100);
-	CHECK(&t);
+	T_EQ(mmtest_pread(&t, f, PAGE_SIZE, ubuf, PAGE_SIZE), 100);
+	MMTEST_CHECK(&t);
 
 	/* ... and growing the file zeroes those bytes; new pages read zero. */
 	truncate_to(&t, f, 3 * PAGE_SIZE);
@@ -203,16 +151,16 @@ TEST(truncate_partial_page_and_mappings)
 	T_EQ(read_page(&t, mm, PG(V, 1), page), UA_OK);	/* still the private copy */
 	T_MEMEQ(page, "priv-1", 6);
 	EXPECT_BYTES(page, 6, PAGE_SIZE, 'b');
-	T_EQ(pread_buf(&t, f, PAGE_SIZE, ubuf, PAGE_SIZE), PAGE_SIZE);
+	T_EQ(mmtest_pread(&t, f, PAGE_SIZE, ubuf, PAGE_SIZE), PAGE_SIZE);
 	EXPECT_BYTES(ubuf, 0, 100, 'b');
 	EXPECT_BYTES(ubuf, 100, PAGE_SIZE, 0);
-	T_EQ(pread_buf(&t, f, 2 * PAGE_SIZE, ubuf, 10), 10);
+	T_EQ(mmtest_pread(&t, f, 2 * PAGE_SIZE, ubuf, 10), 10);
 	EXPECT_BYTES(ubuf, 0, 10, 0);
 	T_EQ(mapping->nrpages, 3);
-	CHECK(&t);
+	MMTEST_CHECK(&t);
 
-	exit_proc(&t, p);
-	put_file(&t, f);
+	mmtest_exit(&t, p);
+	mmtest_fput(&t, f);
 	T_EQ(machine->frames_in_use, 0);
 	T_EQ(machine->live[VM_ALLOC_INODE], 0);
 	T_EQ(machine->live[VM_ALLOC_PGTABLE], 0);
@@ -237,7 +185,7 @@ TEST(truncate_page_boundary_and_zero)
 	struct mmtest t;
 
 	mmtest_begin(&t, 64);
-	f = new_file(&t, "pages", 0);
+	f = mmtest_file(&t, "pages", 0);
 	mapping = f->f_mapping;
 	pwrite_fill(&t, f, 0, 'x', 4 * PAGE_SIZE);
 	T_EQ(i_size_read(f->f_inode), 4 * PAGE_SIZE);
@@ -248,11 +196,11 @@ TEST(truncate_page_boundary_and_zero)
 	T_EQ(mapping->nrpages, 2);
 	T_ASSERT(xa_load(&mapping->i_pages, 2) == NULL && xa_load(&mapping->i_pages, 3) == NULL);
 	T_EQ(machine->frames_in_use, 2);
-	CHECK(&t);
+	MMTEST_CHECK(&t);
 
-	p = proc(&t);
+	p = mmtest_proc(&t);
 	mm = p->mm;
-	T_EQ(mmtest_mmap(&t, mm, V, 2 * PAGE_SIZE, RW, MAP_PRIVATE | MAP_FIXED, f, 0), (long)V);
+	T_EQ(mmtest_mmap(&t, mm, V, 2 * PAGE_SIZE, MMTEST_RW, MAP_PRIVATE | MAP_FIXED, f, 0), (long)V);
 	T_EQ(mmtest_write(&t, mm, PG(V, 0), "copy0"), UA_OK);
 	T_EQ(mmtest_write(&t, mm, PG(V, 1), "copy1"), UA_OK);
 	truncate_to(&t, f, PAGE_SIZE);
@@ -261,18 +209,18 @@ TEST(truncate_page_boundary_and_zero)
 	T_EQ(mmtest_read(&t, mm, PG(V, 1), buf, 1), UA_SIGBUS);
 	T_EQ(mmtest_read(&t, mm, PG(V, 0), buf, 5), UA_OK);
 	T_STREQ(buf, "copy0");
-	CHECK(&t);
+	MMTEST_CHECK(&t);
 
 	truncate_to(&t, f, 0);
 	T_EQ(mapping->nrpages, 0);
 	T_EQ(mmtest_read(&t, mm, PG(V, 0), buf, 1), UA_SIGBUS);
 	T_EQ(mmtest_write(&t, mm, PG(V, 0), "x"), UA_SIGBUS);
 	T_EQ(machine->frames_in_use, 0);
-	T_EQ(pread_buf(&t, f, 0, ubuf, 1), 0);
-	CHECK(&t);
-	T_EQ(unmap(&t, mm, V, 2 * PAGE_SIZE), 0);
-	exit_proc(&t, p);
-	put_file(&t, f);
+	T_EQ(mmtest_pread(&t, f, 0, ubuf, 1), 0);
+	MMTEST_CHECK(&t);
+	T_EQ(mmtest_munmap(&t, mm, V, 2 * PAGE_SIZE), 0);
+	mmtest_exit(&t, p);
+	mmtest_fput(&t, f);
 	T_EQ(machine->live[VM_ALLOC_DISK], 0);
 	T_EQ(machine->live[VM_ALLOC_PGTABLE], 0);
 	T_EQ(machine->live[VM_ALLOC_ANON_VMA], 0);
@@ -293,23 +241,21 @@ TEST(truncate_private_cow_shared_by_fork)
 	struct file *f;
 	struct mmtest t;
 	char buf[8];
-	int r;
 
 	mmtest_begin(&t, 64);
-	f = new_file(&t, "forked", 2 * PAGE_SIZE);
+	f = mmtest_file(&t, "forked", 2 * PAGE_SIZE);
 	pwrite_fill(&t, f, 0, 'z', 2 * PAGE_SIZE);
-	p = proc(&t);
-	T_EQ(mmtest_mmap(&t, p->mm, V, 2 * PAGE_SIZE, RW, MAP_PRIVATE | MAP_FIXED, f, 0), (long)V);
+	p = mmtest_proc(&t);
+	T_EQ(mmtest_mmap(&t, p->mm, V, 2 * PAGE_SIZE, MMTEST_RW, MAP_PRIVATE | MAP_FIXED, f, 0), (long)V);
 	T_EQ(mmtest_read(&t, p->mm, PG(V, 0), buf, 1), UA_OK);
 	T_EQ(mmtest_write(&t, p->mm, PG(V, 1), "mine"), UA_OK);
 	copy = mmtest_folio_at(p->mm, PG(V, 1));
-	MM_CALL(&t, r = copy_process(p, &c));
-	T_EQ(r, 0);
+	c = mmtest_fork(&t, p);
 	T_ASSERT(mmtest_folio_at(c->mm, PG(V, 1)) == copy);
 	T_EQ(folio_mapcount(copy), 2);
 	T_ASSERT(mmtest_folio_at(c->mm, PG(V, 0)) == mmtest_folio_at(p->mm, PG(V, 0)));
 	T_EQ(machine->frames_in_use, 3);	/* two cache pages and the copy */
-	CHECK(&t);
+	MMTEST_CHECK(&t);
 
 	truncate_to(&t, f, PAGE_SIZE);
 	T_ASSERT(mmtest_folio_at(p->mm, PG(V, 1)) == NULL);
@@ -319,10 +265,10 @@ TEST(truncate_private_cow_shared_by_fork)
 	T_EQ(mmtest_read(&t, c->mm, PG(V, 1), buf, 1), UA_SIGBUS);
 	T_EQ(mmtest_read(&t, c->mm, PG(V, 0), buf, 2), UA_OK);
 	T_STREQ(buf, "zz");
-	CHECK(&t);
-	MM_CALL(&t, do_exit(c));
-	exit_proc(&t, p);
-	put_file(&t, f);
+	MMTEST_CHECK(&t);
+	mmtest_exit(&t, c);
+	mmtest_exit(&t, p);
+	mmtest_fput(&t, f);
 	T_EQ(machine->frames_in_use, 0);
 	T_EQ(machine->live[VM_ALLOC_ANON_VMA], 0);
 	mmtest_end(&t);

@@ -12,47 +12,7 @@
 
 #include "tests/unit/mmtest.h"
 
-#define RW (PROT_READ | PROT_WRITE)
-#define ANON (MAP_PRIVATE | MAP_ANONYMOUS)
 #define X 0x60000000UL
-
-static struct task_struct *proc(struct mmtest *t)
-{
-	struct task_struct *p;
-
-	MM_CALL(t, p = task_create());
-	T_ASSERT(p);
-	return p;
-}
-
-static struct task_struct *fork_of(struct mmtest *t, struct task_struct *parent)
-{
-	struct task_struct *c = NULL;
-	int r;
-
-	MM_CALL(t, r = copy_process(parent, &c));
-	T_EQ(r, 0);
-	return c;
-}
-
-static void exit_proc(struct mmtest *t, struct task_struct *p)
-{
-	MM_CALL(t, do_exit(p));
-}
-
-static struct file *new_file(struct mmtest *t, const char *name, loff_t size)
-{
-	struct file *f;
-
-	MM_CALL(t, f = file_create(name, size));
-	T_ASSERT(f);
-	return f;
-}
-
-static void put_file(struct mmtest *t, struct file *f)
-{
-	MM_CALL(t, fput(f));
-}
 
 static enum ex_kind check_leaks(struct mmtest *t)
 {
@@ -65,12 +25,25 @@ static enum ex_kind check_leaks(struct mmtest *t)
 /* One process with one written anon page at X. */
 static struct task_struct *one_page(struct mmtest *t, struct folio **fp)
 {
-	struct task_struct *p = proc(t);
+	struct task_struct *p = mmtest_proc_with_page(t, X, "valid");
 
-	T_EQ(mmtest_mmap(t, p->mm, X, PAGE_SIZE, RW, ANON | MAP_FIXED, NULL, 0), (long)X);
-	T_EQ(mmtest_write(t, p->mm, X, "valid"), UA_OK);
 	*fp = mmtest_folio_at(p->mm, X);
 	T_ASSERT(*fp);
+	T_EQ(mmtest_check(t), EX_KIND_NONE);
+	return p;
+}
+
+/* One process with a new two-page file mapped shared at X, page @i read in. */
+static struct task_struct *one_file_page(struct mmtest *t, const char *name, unsigned long i,
+					 struct file **fp)
+{
+	struct task_struct *p;
+	char buf[4];
+
+	*fp = mmtest_file(t, name, 2 * PAGE_SIZE);
+	p = mmtest_proc(t);
+	T_EQ(mmtest_mmap(t, p->mm, X, 2 * PAGE_SIZE, MMTEST_RW, MAP_SHARED | MAP_FIXED, *fp, 0), (long)X);
+	T_EQ(mmtest_read(t, p->mm, X + i * PAGE_SIZE, buf, 1), UA_OK);
 	T_EQ(mmtest_check(t), EX_KIND_NONE);
 	return p;
 }
@@ -90,7 +63,7 @@ TEST(validate_mapcount)
 	T_EQ(mmtest_check(&t), EX_MAPCOUNT);
 	f->_mapcount++;
 	T_EQ(mmtest_check(&t), EX_KIND_NONE);
-	exit_proc(&t, p);
+	mmtest_exit(&t, p);
 	mmtest_end(&t);
 }
 
@@ -111,12 +84,12 @@ TEST(validate_refcount)
 	f->_refcount--;
 	T_EQ(mmtest_check(&t), EX_KIND_NONE);
 	/* A frame nobody refers to: allocated but unreachable. */
-	MM_CALL(&t, leaked = folio_alloc(0, 0, -1));
+	leaked = mmtest_folio_alloc(&t, 0, 0, -1);
 	T_ASSERT(leaked);
 	T_EQ(mmtest_check(&t), EX_REFCOUNT);
-	MM_CALL(&t, folio_put(leaked));
+	mmtest_folio_put(&t, leaked);
 	T_EQ(mmtest_check(&t), EX_KIND_NONE);
-	exit_proc(&t, p);
+	mmtest_exit(&t, p);
 	mmtest_end(&t);
 }
 
@@ -135,7 +108,7 @@ TEST(validate_avc_missing_from_tree)
 
 	mmtest_begin(&t, 64);
 	p = one_page(&t, &f);
-	c = fork_of(&t, p);
+	c = mmtest_fork(&t, p);
 	a = p->mm->mmap->anon_vma;
 	T_ASSERT(folio_anon_vma(f) == a);
 	list_for_each_entry(avc, &c->mm->mmap->anon_vma_chain, same_vma)
@@ -156,8 +129,8 @@ TEST(validate_avc_missing_from_tree)
 	T_EQ(mmtest_check(&t), EX_MAPCOUNT);
 	f->_mapcount--;
 	T_EQ(mmtest_check(&t), EX_KIND_NONE);
-	exit_proc(&t, c);
-	exit_proc(&t, p);
+	mmtest_exit(&t, c);
+	mmtest_exit(&t, p);
 	mmtest_end(&t);
 }
 
@@ -169,22 +142,17 @@ TEST(validate_vma_missing_from_i_mmap)
 	struct task_struct *p;
 	struct file *f;
 	struct mmtest t;
-	char buf[4];
 
 	mmtest_begin(&t, 64);
-	f = new_file(&t, "imap", 2 * PAGE_SIZE);
+	p = one_file_page(&t, "imap", 0, &f);
 	mapping = f->f_mapping;
-	p = proc(&t);
-	T_EQ(mmtest_mmap(&t, p->mm, X, 2 * PAGE_SIZE, RW, MAP_SHARED | MAP_FIXED, f, 0), (long)X);
-	T_EQ(mmtest_read(&t, p->mm, X, buf, 1), UA_OK);
 	vma = p->mm->mmap;
-	T_EQ(mmtest_check(&t), EX_KIND_NONE);
 	vma_interval_tree_remove(vma, &mapping->i_mmap);
 	T_EQ(mmtest_check(&t), EX_RMAP_MISS);
 	vma_interval_tree_insert(vma, &mapping->i_mmap);
 	T_EQ(mmtest_check(&t), EX_KIND_NONE);
-	exit_proc(&t, p);
-	put_file(&t, f);
+	mmtest_exit(&t, p);
+	mmtest_fput(&t, f);
 	mmtest_end(&t);
 }
 
@@ -200,16 +168,11 @@ TEST(validate_truncated_mapped)
 	struct inode *inode;
 	struct file *f;
 	struct mmtest t;
-	char buf[4];
 
 	mmtest_begin(&t, 64);
-	f = new_file(&t, "isize", 2 * PAGE_SIZE);
+	p = one_file_page(&t, "isize", 1, &f);
 	inode = f->f_inode;
 	mapping = f->f_mapping;
-	p = proc(&t);
-	T_EQ(mmtest_mmap(&t, p->mm, X, 2 * PAGE_SIZE, RW, MAP_SHARED | MAP_FIXED, f, 0), (long)X);
-	T_EQ(mmtest_read(&t, p->mm, X + PAGE_SIZE, buf, 1), UA_OK);
-	T_EQ(mmtest_check(&t), EX_KIND_NONE);
 	i_size_write(inode, PAGE_SIZE);
 	T_EQ(mmtest_check(&t), EX_TRUNCATED_MAPPED);
 	i_size_write(inode, PAGE_SIZE + 1);	/* page 1 is inside EOF again */
@@ -220,8 +183,8 @@ TEST(validate_truncated_mapped)
 	vma_interval_tree_insert(p->mm->mmap, &mapping->i_mmap);
 	i_size_write(inode, 2 * PAGE_SIZE);
 	T_EQ(mmtest_check(&t), EX_KIND_NONE);
-	exit_proc(&t, p);
-	put_file(&t, f);
+	mmtest_exit(&t, p);
+	mmtest_fput(&t, f);
 	mmtest_end(&t);
 }
 
@@ -247,7 +210,7 @@ TEST(validate_num_active_vmas)
 	T_EQ(mmtest_check(&t), EX_BUG);
 	a->refcount--;
 	T_EQ(mmtest_check(&t), EX_KIND_NONE);
-	exit_proc(&t, p);
+	mmtest_exit(&t, p);
 	mmtest_end(&t);
 }
 
@@ -265,18 +228,18 @@ TEST(validate_leak)
 
 	mmtest_begin(&t, 64);
 	p = one_page(&t, &f);
-	file = new_file(&t, "leak", PAGE_SIZE);
-	T_EQ(mmtest_mmap(&t, p->mm, X + 0x100000, PAGE_SIZE, RW, MAP_SHARED | MAP_FIXED, file, 0),
+	file = mmtest_file(&t, "leak", PAGE_SIZE);
+	T_EQ(mmtest_mmap(&t, p->mm, X + 0x100000, PAGE_SIZE, MMTEST_RW, MAP_SHARED | MAP_FIXED, file, 0),
 	     (long)(X + 0x100000));
 	T_EQ(mmtest_write(&t, p->mm, X + 0x100000, "cached"), UA_OK);
-	c = fork_of(&t, p);
+	c = mmtest_fork(&t, p);
 	T_EQ(check_leaks(&t), EX_LEAK);	/* the processes are still there */
-	exit_proc(&t, c);
-	exit_proc(&t, p);
+	mmtest_exit(&t, c);
+	mmtest_exit(&t, p);
 	/* A file that still exists may keep its page cache. */
 	T_EQ(file->f_mapping->nrpages, 1);
 	T_EQ(check_leaks(&t), EX_KIND_NONE);
-	put_file(&t, file);
+	mmtest_fput(&t, file);
 	T_EQ(check_leaks(&t), EX_KIND_NONE);
 	T_EQ(machine->frames_in_use, 0);
 

@@ -10,18 +10,15 @@
  * does not come to cover more and more memory.
  */
 #include <stdlib.h>
-#include <string.h>
 
 #include "tests/unit/mmtest.h"
 
-#define RW (PROT_READ | PROT_WRITE)
-#define ANON (MAP_PRIVATE | MAP_ANONYMOUS)
 #define X 0x20000000UL	/* 2 MiB aligned, far from everything */
 
 /* Every invariant, and the VMA tree's own structure (I8). */
 #define CHECK(t, mm) do {							\
 	char *why_ = NULL;							\
-	T_EQ(mmtest_check(t), EX_KIND_NONE);					\
+	MMTEST_CHECK(t);							\
 	if (!vma_tree_validate((mm), &why_)) {					\
 		t_log("vma tree: %s", why_);					\
 		free(why_);							\
@@ -35,61 +32,6 @@
 	T_EQ((v)->vm_end, (end));						\
 } while (0)
 
-static struct task_struct *proc(struct mmtest *t)
-{
-	struct task_struct *p;
-
-	MM_CALL(t, p = task_create());
-	T_ASSERT(p);
-	return p;
-}
-
-static struct task_struct *fork_of(struct mmtest *t, struct task_struct *parent)
-{
-	struct task_struct *c = NULL;
-	int r;
-
-	MM_CALL(t, r = copy_process(parent, &c));
-	T_EQ(r, 0);
-	return c;
-}
-
-static void exit_proc(struct mmtest *t, struct task_struct *p)
-{
-	MM_CALL(t, do_exit(p));
-}
-
-static int unmap(struct mmtest *t, struct mm_struct *mm, unsigned long addr, unsigned long len)
-{
-	int r;
-
-	MM_CALL(t, r = sys_munmap(mm, addr, len));
-	return r;
-}
-
-static int protect(struct mmtest *t, struct mm_struct *mm, unsigned long addr, unsigned long len,
-		   unsigned long prot)
-{
-	int r;
-
-	MM_CALL(t, r = sys_mprotect(mm, addr, len, prot));
-	return r;
-}
-
-static struct file *new_file(struct mmtest *t, const char *name, loff_t size)
-{
-	struct file *f;
-
-	MM_CALL(t, f = file_create(name, size));
-	T_ASSERT(f);
-	return f;
-}
-
-static void put_file(struct mmtest *t, struct file *f)
-{
-	MM_CALL(t, fput(f));
-}
-
 static struct vm_area_struct *nth_vma(struct mm_struct *mm, int n)
 {
 	struct vm_area_struct *v = mm->mmap;
@@ -97,26 +39,6 @@ static struct vm_area_struct *nth_vma(struct mm_struct *mm, int n)
 	while (v && n--)
 		v = v->vm_next;
 	return v;
-}
-
-static void expect_page(struct mmtest *t, struct mm_struct *mm, unsigned long addr, const char *s)
-{
-	char buf[32];
-	size_t n = strlen(s);
-
-	T_LT(n, sizeof(buf));
-	T_EQ(mmtest_read(t, mm, addr, buf, n), UA_OK);
-	T_STREQ(buf, s);
-}
-
-static void end_clean(struct mmtest *t)
-{
-	T_EQ(machine->frames_in_use, 0);
-	T_EQ(machine->live[VM_ALLOC_VMA], 0);
-	T_EQ(machine->live[VM_ALLOC_ANON_VMA], 0);
-	T_EQ(machine->live[VM_ALLOC_AVC], 0);
-	T_EQ(machine->live[VM_ALLOC_PGTABLE], 0);
-	mmtest_end(t);
 }
 
 /*
@@ -133,10 +55,10 @@ TEST(vma_merge_adjacent_anon)
 	long a, b;
 
 	mmtest_begin(&t, 64);
-	p = proc(&t);
+	p = mmtest_proc(&t);
 	mm = p->mm;
-	T_EQ(mmtest_mmap(&t, mm, X, PAGE_SIZE, RW, ANON | MAP_FIXED, NULL, 0), (long)X);
-	T_EQ(mmtest_mmap(&t, mm, X + PAGE_SIZE, PAGE_SIZE, RW, ANON | MAP_FIXED, NULL, 0),
+	T_EQ(mmtest_mmap(&t, mm, X, PAGE_SIZE, MMTEST_RW, MMTEST_ANON | MAP_FIXED, NULL, 0), (long)X);
+	T_EQ(mmtest_mmap(&t, mm, X + PAGE_SIZE, PAGE_SIZE, MMTEST_RW, MMTEST_ANON | MAP_FIXED, NULL, 0),
 	     (long)(X + PAGE_SIZE));
 	T_EQ(mm->map_count, 1);
 	EXPECT_VMA(mm->mmap, X, X + 2 * PAGE_SIZE);
@@ -146,28 +68,28 @@ TEST(vma_merge_adjacent_anon)
 	T_EQ(mmtest_write(&t, mm, X, "first"), UA_OK);
 	av = mm->mmap->anon_vma;
 	T_ASSERT(av != NULL);
-	T_EQ(mmtest_mmap(&t, mm, X + 2 * PAGE_SIZE, PAGE_SIZE, RW, ANON | MAP_FIXED, NULL, 0),
-	     (long)(X + 2 * PAGE_SIZE));
+	T_EQ(mmtest_mmap(&t, mm, X + 2 * PAGE_SIZE, PAGE_SIZE, MMTEST_RW, MMTEST_ANON | MAP_FIXED,
+			 NULL, 0), (long)(X + 2 * PAGE_SIZE));
 	T_EQ(mm->map_count, 1);
 	EXPECT_VMA(mm->mmap, X, X + 3 * PAGE_SIZE);
 	T_EQ(mmtest_write(&t, mm, X + 2 * PAGE_SIZE, "third"), UA_OK);
 	T_ASSERT(mm->mmap->anon_vma == av);
 	T_EQ(machine->live[VM_ALLOC_ANON_VMA], 1);
 	T_EQ(av->num_active_vmas, 1);
-	expect_page(&t, mm, X, "first");
-	expect_page(&t, mm, X + 2 * PAGE_SIZE, "third");
+	mmtest_expect_mem(&t, mm, X, "first");
+	mmtest_expect_mem(&t, mm, X + 2 * PAGE_SIZE, "third");
 	CHECK(&t, mm);
 
 	/* `any`: the second mapping goes right below the first and merges. */
-	a = mmtest_mmap(&t, mm, 0, PAGE_SIZE, RW, ANON, NULL, 0);
-	b = mmtest_mmap(&t, mm, 0, PAGE_SIZE, RW, ANON, NULL, 0);
+	a = mmtest_mmap(&t, mm, 0, PAGE_SIZE, MMTEST_RW, MMTEST_ANON, NULL, 0);
+	b = mmtest_mmap(&t, mm, 0, PAGE_SIZE, MMTEST_RW, MMTEST_ANON, NULL, 0);
 	T_EQ(a, (long)(MMAP_BASE - PAGE_SIZE));
 	T_EQ(b, a - (long)PAGE_SIZE);
 	T_EQ(mm->map_count, 2);
 	EXPECT_VMA(nth_vma(mm, 1), (unsigned long)b, MMAP_BASE);
 	CHECK(&t, mm);
-	exit_proc(&t, p);
-	end_clean(&t);
+	mmtest_exit(&t, p);
+	mmtest_end_clean(&t);
 }
 
 /*
@@ -186,18 +108,18 @@ TEST(vma_merge_fills_hole)
 		struct mmtest t;
 
 		mmtest_begin(&t, 64);
-		p = proc(&t);
+		p = mmtest_proc(&t);
 		mm = p->mm;
-		T_EQ(mmtest_mmap(&t, mm, X, PAGE_SIZE, RW, ANON | MAP_FIXED, NULL, 0), (long)X);
-		T_EQ(mmtest_mmap(&t, mm, X + 2 * PAGE_SIZE, PAGE_SIZE, RW, ANON | MAP_FIXED, NULL, 0),
-		     (long)(X + 2 * PAGE_SIZE));
+		T_EQ(mmtest_mmap(&t, mm, X, PAGE_SIZE, MMTEST_RW, MMTEST_ANON | MAP_FIXED, NULL, 0), (long)X);
+		T_EQ(mmtest_mmap(&t, mm, X + 2 * PAGE_SIZE, PAGE_SIZE, MMTEST_RW, MMTEST_ANON | MAP_FIXED,
+				 NULL, 0), (long)(X + 2 * PAGE_SIZE));
 		T_EQ(mm->map_count, 2);
 		if (faulted) {
 			T_EQ(mmtest_write(&t, mm, X, "L"), UA_OK);
 			T_EQ(mmtest_write(&t, mm, X + 2 * PAGE_SIZE, "R"), UA_OK);
 			T_ASSERT(mm->mmap->anon_vma != mm->mmap->vm_next->anon_vma);
 		}
-		T_EQ(mmtest_mmap(&t, mm, X + PAGE_SIZE, PAGE_SIZE, RW, ANON | MAP_FIXED, NULL, 0),
+		T_EQ(mmtest_mmap(&t, mm, X + PAGE_SIZE, PAGE_SIZE, MMTEST_RW, MMTEST_ANON | MAP_FIXED, NULL, 0),
 		     (long)(X + PAGE_SIZE));
 		if (!faulted) {
 			T_EQ(mm->map_count, 1);
@@ -206,13 +128,26 @@ TEST(vma_merge_fills_hole)
 			T_EQ(mm->map_count, 2);
 			EXPECT_VMA(mm->mmap, X, X + 2 * PAGE_SIZE);
 			EXPECT_VMA(mm->mmap->vm_next, X + 2 * PAGE_SIZE, X + 3 * PAGE_SIZE);
-			expect_page(&t, mm, X, "L");
-			expect_page(&t, mm, X + 2 * PAGE_SIZE, "R");
+			mmtest_expect_mem(&t, mm, X, "L");
+			mmtest_expect_mem(&t, mm, X + 2 * PAGE_SIZE, "R");
 		}
 		CHECK(&t, mm);
-		exit_proc(&t, p);
-		end_clean(&t);
+		mmtest_exit(&t, p);
+		mmtest_end_clean(&t);
 	}
+}
+
+/* A process with [p0 p1 p2] at X: one rw anon VMA, each page written with its name. */
+static struct task_struct *proc_p0_p1_p2(struct mmtest *t)
+{
+	struct task_struct *p = mmtest_proc(t);
+
+	T_EQ(mmtest_mmap(t, p->mm, X, 3 * PAGE_SIZE, MMTEST_RW, MMTEST_ANON | MAP_FIXED, NULL, 0),
+	     (long)X);
+	T_EQ(mmtest_write(t, p->mm, X, "p0"), UA_OK);
+	T_EQ(mmtest_write(t, p->mm, X + PAGE_SIZE, "p1"), UA_OK);
+	T_EQ(mmtest_write(t, p->mm, X + 2 * PAGE_SIZE, "p2"), UA_OK);
+	return p;
 }
 
 /*
@@ -229,16 +164,12 @@ TEST(vma_split_and_merge_by_mprotect)
 	struct mmtest t;
 
 	mmtest_begin(&t, 64);
-	p = proc(&t);
+	p = proc_p0_p1_p2(&t);
 	mm = p->mm;
-	T_EQ(mmtest_mmap(&t, mm, X, 3 * PAGE_SIZE, RW, ANON | MAP_FIXED, NULL, 0), (long)X);
-	T_EQ(mmtest_write(&t, mm, X, "p0"), UA_OK);
-	T_EQ(mmtest_write(&t, mm, X + PAGE_SIZE, "p1"), UA_OK);
-	T_EQ(mmtest_write(&t, mm, X + 2 * PAGE_SIZE, "p2"), UA_OK);
 	av = mm->mmap->anon_vma;
 	CHECK(&t, mm);
 
-	T_EQ(protect(&t, mm, X + PAGE_SIZE, PAGE_SIZE, PROT_READ), 0);
+	T_EQ(mmtest_mprotect(&t, mm, X + PAGE_SIZE, PAGE_SIZE, PROT_READ), 0);
 	T_EQ(mm->map_count, 3);
 	EXPECT_VMA(nth_vma(mm, 0), X, X + PAGE_SIZE);
 	EXPECT_VMA(nth_vma(mm, 1), X + PAGE_SIZE, X + 2 * PAGE_SIZE);
@@ -252,12 +183,12 @@ TEST(vma_split_and_merge_by_mprotect)
 	T_EQ(nth_vma(mm, 2)->vm_flags & VM_ACCESS_FLAGS, VM_READ | VM_WRITE);
 	T_EQ(av->num_active_vmas, 3);
 	T_EQ(machine->live[VM_ALLOC_AVC], 3);
-	expect_page(&t, mm, X + PAGE_SIZE, "p1");
+	mmtest_expect_mem(&t, mm, X + PAGE_SIZE, "p1");
 	T_EQ(mmtest_write(&t, mm, X + PAGE_SIZE, "no"), UA_SIGSEGV);
 	T_EQ(mmtest_write(&t, mm, X + 2 * PAGE_SIZE, "P2"), UA_OK);
 	CHECK(&t, mm);
 
-	T_EQ(protect(&t, mm, X + PAGE_SIZE, PAGE_SIZE, RW), 0);
+	T_EQ(mmtest_mprotect(&t, mm, X + PAGE_SIZE, PAGE_SIZE, MMTEST_RW), 0);
 	T_EQ(mm->map_count, 1);
 	EXPECT_VMA(mm->mmap, X, X + 3 * PAGE_SIZE);
 	T_EQ(mm->mmap->vm_pgoff, X >> PAGE_SHIFT);
@@ -265,24 +196,24 @@ TEST(vma_split_and_merge_by_mprotect)
 	T_EQ(av->num_active_vmas, 1);
 	T_EQ(machine->live[VM_ALLOC_AVC], 1);
 	T_EQ(mmtest_write(&t, mm, X + PAGE_SIZE, "P1"), UA_OK);
-	expect_page(&t, mm, X, "p0");
-	expect_page(&t, mm, X + PAGE_SIZE, "P1");
-	expect_page(&t, mm, X + 2 * PAGE_SIZE, "P2");
+	mmtest_expect_mem(&t, mm, X, "p0");
+	mmtest_expect_mem(&t, mm, X + PAGE_SIZE, "P1");
+	mmtest_expect_mem(&t, mm, X + 2 * PAGE_SIZE, "P2");
 	CHECK(&t, mm);
 
 	/* The first page alone: a split into two, then back into one. */
-	T_EQ(protect(&t, mm, X, PAGE_SIZE, PROT_READ), 0);
+	T_EQ(mmtest_mprotect(&t, mm, X, PAGE_SIZE, PROT_READ), 0);
 	T_EQ(mm->map_count, 2);
 	EXPECT_VMA(nth_vma(mm, 0), X, X + PAGE_SIZE);
 	EXPECT_VMA(nth_vma(mm, 1), X + PAGE_SIZE, X + 3 * PAGE_SIZE);
 	CHECK(&t, mm);
-	T_EQ(protect(&t, mm, X, PAGE_SIZE, RW), 0);
+	T_EQ(mmtest_mprotect(&t, mm, X, PAGE_SIZE, MMTEST_RW), 0);
 	T_EQ(mm->map_count, 1);
 	EXPECT_VMA(mm->mmap, X, X + 3 * PAGE_SIZE);
 	T_EQ(av->num_active_vmas, 1);
 	CHECK(&t, mm);
-	exit_proc(&t, p);
-	end_clean(&t);
+	mmtest_exit(&t, p);
+	mmtest_end_clean(&t);
 }
 
 /*
@@ -298,25 +229,21 @@ TEST(vma_munmap_middle)
 	char buf[4];
 
 	mmtest_begin(&t, 64);
-	p = proc(&t);
+	p = proc_p0_p1_p2(&t);
 	mm = p->mm;
-	T_EQ(mmtest_mmap(&t, mm, X, 3 * PAGE_SIZE, RW, ANON | MAP_FIXED, NULL, 0), (long)X);
-	T_EQ(mmtest_write(&t, mm, X, "p0"), UA_OK);
-	T_EQ(mmtest_write(&t, mm, X + PAGE_SIZE, "p1"), UA_OK);
-	T_EQ(mmtest_write(&t, mm, X + 2 * PAGE_SIZE, "p2"), UA_OK);
-	T_EQ(unmap(&t, mm, X + PAGE_SIZE, PAGE_SIZE), 0);
+	T_EQ(mmtest_munmap(&t, mm, X + PAGE_SIZE, PAGE_SIZE), 0);
 	T_EQ(mm->map_count, 2);
 	EXPECT_VMA(nth_vma(mm, 0), X, X + PAGE_SIZE);
 	EXPECT_VMA(nth_vma(mm, 1), X + 2 * PAGE_SIZE, X + 3 * PAGE_SIZE);
 	T_EQ(nth_vma(mm, 1)->vm_pgoff, (X >> PAGE_SHIFT) + 2);
 	T_EQ(machine->frames_in_use, 2);
 	T_EQ(mm->mmap->anon_vma->num_active_vmas, 2);
-	expect_page(&t, mm, X, "p0");
-	expect_page(&t, mm, X + 2 * PAGE_SIZE, "p2");
+	mmtest_expect_mem(&t, mm, X, "p0");
+	mmtest_expect_mem(&t, mm, X + 2 * PAGE_SIZE, "p2");
 	T_EQ(mmtest_read(&t, mm, X + PAGE_SIZE, buf, 1), UA_SIGSEGV);
 	CHECK(&t, mm);
 
-	T_EQ(mmtest_mmap(&t, mm, X + PAGE_SIZE, PAGE_SIZE, RW, ANON | MAP_FIXED, NULL, 0),
+	T_EQ(mmtest_mmap(&t, mm, X + PAGE_SIZE, PAGE_SIZE, MMTEST_RW, MMTEST_ANON | MAP_FIXED, NULL, 0),
 	     (long)(X + PAGE_SIZE));
 	T_EQ(mm->map_count, 1);
 	EXPECT_VMA(mm->mmap, X, X + 3 * PAGE_SIZE);
@@ -324,10 +251,10 @@ TEST(vma_munmap_middle)
 	T_EQ(mmtest_read(&t, mm, X + PAGE_SIZE, buf, 2), UA_OK);
 	T_EQ(buf[0], 0);
 	T_EQ(buf[1], 0);
-	expect_page(&t, mm, X + 2 * PAGE_SIZE, "p2");
+	mmtest_expect_mem(&t, mm, X + 2 * PAGE_SIZE, "p2");
 	CHECK(&t, mm);
-	exit_proc(&t, p);
-	end_clean(&t);
+	mmtest_exit(&t, p);
+	mmtest_end_clean(&t);
 }
 
 /*
@@ -344,70 +271,70 @@ TEST(vma_merge_refused)
 	int n;
 
 	mmtest_begin(&t, 64);
-	p = proc(&t);
+	p = mmtest_proc(&t);
 	mm = p->mm;
-	f1 = new_file(&t, "f1", 4 * PAGE_SIZE);
-	f2 = new_file(&t, "f2", 4 * PAGE_SIZE);
+	f1 = mmtest_file(&t, "f1", 4 * PAGE_SIZE);
+	f2 = mmtest_file(&t, "f2", 4 * PAGE_SIZE);
 
 	/* different prot */
-	T_EQ(mmtest_mmap(&t, mm, X, PAGE_SIZE, RW, ANON | MAP_FIXED, NULL, 0), (long)X);
-	T_EQ(mmtest_mmap(&t, mm, X + PAGE_SIZE, PAGE_SIZE, PROT_READ, ANON | MAP_FIXED, NULL, 0),
+	T_EQ(mmtest_mmap(&t, mm, X, PAGE_SIZE, MMTEST_RW, MMTEST_ANON | MAP_FIXED, NULL, 0), (long)X);
+	T_EQ(mmtest_mmap(&t, mm, X + PAGE_SIZE, PAGE_SIZE, PROT_READ, MMTEST_ANON | MAP_FIXED, NULL, 0),
 	     (long)(X + PAGE_SIZE));
 	T_EQ(mm->map_count, 2);
 	CHECK(&t, mm);
 
 	/* different files, offsets that would be contiguous */
 	n = mm->map_count;
-	T_EQ(mmtest_mmap(&t, mm, X + 0x100000, PAGE_SIZE, RW, MAP_SHARED | MAP_FIXED, f1, 0),
+	T_EQ(mmtest_mmap(&t, mm, X + 0x100000, PAGE_SIZE, MMTEST_RW, MAP_SHARED | MAP_FIXED, f1, 0),
 	     (long)(X + 0x100000));
-	T_EQ(mmtest_mmap(&t, mm, X + 0x101000, PAGE_SIZE, RW, MAP_SHARED | MAP_FIXED, f2, PAGE_SIZE),
-	     (long)(X + 0x101000));
+	T_EQ(mmtest_mmap(&t, mm, X + 0x101000, PAGE_SIZE, MMTEST_RW, MAP_SHARED | MAP_FIXED, f2,
+			 PAGE_SIZE), (long)(X + 0x101000));
 	T_EQ(mm->map_count, n + 2);
 	CHECK(&t, mm);
 
 	/* same file, offsets 0 and 2 pages: not linear across the boundary */
 	n = mm->map_count;
-	T_EQ(mmtest_mmap(&t, mm, X + 0x200000, PAGE_SIZE, RW, MAP_SHARED | MAP_FIXED, f1, 0),
+	T_EQ(mmtest_mmap(&t, mm, X + 0x200000, PAGE_SIZE, MMTEST_RW, MAP_SHARED | MAP_FIXED, f1, 0),
 	     (long)(X + 0x200000));
-	T_EQ(mmtest_mmap(&t, mm, X + 0x201000, PAGE_SIZE, RW, MAP_SHARED | MAP_FIXED, f1,
+	T_EQ(mmtest_mmap(&t, mm, X + 0x201000, PAGE_SIZE, MMTEST_RW, MAP_SHARED | MAP_FIXED, f1,
 			 2 * PAGE_SIZE), (long)(X + 0x201000));
 	T_EQ(mm->map_count, n + 2);
 	CHECK(&t, mm);
 
 	/* same file, private next to shared */
 	n = mm->map_count;
-	T_EQ(mmtest_mmap(&t, mm, X + 0x300000, PAGE_SIZE, RW, MAP_SHARED | MAP_FIXED, f1, 0),
+	T_EQ(mmtest_mmap(&t, mm, X + 0x300000, PAGE_SIZE, MMTEST_RW, MAP_SHARED | MAP_FIXED, f1, 0),
 	     (long)(X + 0x300000));
-	T_EQ(mmtest_mmap(&t, mm, X + 0x301000, PAGE_SIZE, RW, MAP_PRIVATE | MAP_FIXED, f1, PAGE_SIZE),
-	     (long)(X + 0x301000));
+	T_EQ(mmtest_mmap(&t, mm, X + 0x301000, PAGE_SIZE, MMTEST_RW, MAP_PRIVATE | MAP_FIXED, f1,
+			 PAGE_SIZE), (long)(X + 0x301000));
 	T_EQ(mm->map_count, n + 2);
 	CHECK(&t, mm);
 
 	/* private anon next to shared anon (which has its own shmem file) */
 	n = mm->map_count;
-	T_EQ(mmtest_mmap(&t, mm, X + 0x400000, PAGE_SIZE, RW, ANON | MAP_FIXED, NULL, 0),
+	T_EQ(mmtest_mmap(&t, mm, X + 0x400000, PAGE_SIZE, MMTEST_RW, MMTEST_ANON | MAP_FIXED, NULL, 0),
 	     (long)(X + 0x400000));
-	T_EQ(mmtest_mmap(&t, mm, X + 0x401000, PAGE_SIZE, RW, MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED,
-			 NULL, 0), (long)(X + 0x401000));
+	T_EQ(mmtest_mmap(&t, mm, X + 0x401000, PAGE_SIZE, MMTEST_RW,
+			 MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED, NULL, 0), (long)(X + 0x401000));
 	T_EQ(mm->map_count, n + 2);
 	CHECK(&t, mm);
 
 	/* control: same file, contiguous offsets */
 	n = mm->map_count;
-	T_EQ(mmtest_mmap(&t, mm, X + 0x500000, PAGE_SIZE, RW, MAP_SHARED | MAP_FIXED, f2, 0),
+	T_EQ(mmtest_mmap(&t, mm, X + 0x500000, PAGE_SIZE, MMTEST_RW, MAP_SHARED | MAP_FIXED, f2, 0),
 	     (long)(X + 0x500000));
-	T_EQ(mmtest_mmap(&t, mm, X + 0x501000, PAGE_SIZE, RW, MAP_SHARED | MAP_FIXED, f2, PAGE_SIZE),
-	     (long)(X + 0x501000));
+	T_EQ(mmtest_mmap(&t, mm, X + 0x501000, PAGE_SIZE, MMTEST_RW, MAP_SHARED | MAP_FIXED, f2,
+			 PAGE_SIZE), (long)(X + 0x501000));
 	T_EQ(mm->map_count, n + 1);
 	T_ASSERT(find_vma(mm, X + 0x500000)->vm_end == X + 0x502000);
 	T_EQ(find_vma(mm, X + 0x500000)->vm_pgoff, 0);
 	CHECK(&t, mm);
 
-	exit_proc(&t, p);
-	put_file(&t, f1);
-	put_file(&t, f2);
+	mmtest_exit(&t, p);
+	mmtest_fput(&t, f1);
+	mmtest_fput(&t, f2);
 	T_EQ(machine->live[VM_ALLOC_INODE], 0);
-	end_clean(&t);
+	mmtest_end_clean(&t);
 }
 
 /*
@@ -430,15 +357,15 @@ TEST(vma_fork_uncowed_parents_do_not_merge)
 	struct mmtest t;
 
 	mmtest_begin(&t, 64);
-	p = proc(&t);
+	p = mmtest_proc(&t);
 	mm = p->mm;
-	T_EQ(mmtest_mmap(&t, mm, X, PAGE_SIZE, RW, ANON | MAP_FIXED, NULL, 0), (long)X);
-	T_EQ(mmtest_mmap(&t, mm, X + PAGE_SIZE, PAGE_SIZE, PROT_READ, ANON | MAP_FIXED, NULL, 0),
+	T_EQ(mmtest_mmap(&t, mm, X, PAGE_SIZE, MMTEST_RW, MMTEST_ANON | MAP_FIXED, NULL, 0), (long)X);
+	T_EQ(mmtest_mmap(&t, mm, X + PAGE_SIZE, PAGE_SIZE, PROT_READ, MMTEST_ANON | MAP_FIXED, NULL, 0),
 	     (long)(X + PAGE_SIZE));
 	T_EQ(mmtest_write(&t, mm, X, "parent"), UA_OK);
 	T_EQ(mm->map_count, 2);
-	c1 = fork_of(&t, p);
-	c2 = fork_of(&t, p);
+	c1 = mmtest_fork(&t, p);
+	c2 = mmtest_fork(&t, p);
 	m1 = c1->mm;
 	m2 = c2->mm;
 	T_ASSERT(list_is_singular(&mm->mmap->anon_vma_chain));
@@ -448,7 +375,7 @@ TEST(vma_fork_uncowed_parents_do_not_merge)
 	CHECK(&t, m1);
 
 	/* Case 2: the unfaulted middle would use the faulted target's anon_vma. */
-	T_EQ(protect(&t, m1, X + PAGE_SIZE, PAGE_SIZE, RW), 0);
+	T_EQ(mmtest_mprotect(&t, m1, X + PAGE_SIZE, PAGE_SIZE, MMTEST_RW), 0);
 	T_EQ(m1->map_count, 2);
 	EXPECT_VMA(nth_vma(m1, 0), X, X + PAGE_SIZE);
 	EXPECT_VMA(nth_vma(m1, 1), X + PAGE_SIZE, X + 2 * PAGE_SIZE);
@@ -456,7 +383,7 @@ TEST(vma_fork_uncowed_parents_do_not_merge)
 	CHECK(&t, m1);
 
 	/* Case 1: the faulted middle would lend its anon_vma to the unfaulted target. */
-	T_EQ(protect(&t, m2, X, PAGE_SIZE, PROT_READ), 0);
+	T_EQ(mmtest_mprotect(&t, m2, X, PAGE_SIZE, PROT_READ), 0);
 	T_EQ(m2->map_count, 2);
 	EXPECT_VMA(nth_vma(m2, 0), X, X + PAGE_SIZE);
 	T_EQ(nth_vma(m2, 0)->vm_flags & VM_ACCESS_FLAGS, VM_READ);
@@ -464,17 +391,17 @@ TEST(vma_fork_uncowed_parents_do_not_merge)
 	CHECK(&t, m2);
 
 	/* A new range next to the child's faulted VMA. */
-	T_EQ(mmtest_mmap(&t, m1, X - PAGE_SIZE, PAGE_SIZE, RW, ANON | MAP_FIXED, NULL, 0),
+	T_EQ(mmtest_mmap(&t, m1, X - PAGE_SIZE, PAGE_SIZE, MMTEST_RW, MMTEST_ANON | MAP_FIXED, NULL, 0),
 	     (long)(X - PAGE_SIZE));
 	T_EQ(m1->map_count, 3);
 	EXPECT_VMA(nth_vma(m1, 0), X - PAGE_SIZE, X);
 	CHECK(&t, m1);
 
 	/* The parent's chain is singular: both merges happen. */
-	T_EQ(protect(&t, mm, X + PAGE_SIZE, PAGE_SIZE, RW), 0);
+	T_EQ(mmtest_mprotect(&t, mm, X + PAGE_SIZE, PAGE_SIZE, MMTEST_RW), 0);
 	T_EQ(mm->map_count, 1);
 	EXPECT_VMA(mm->mmap, X, X + 2 * PAGE_SIZE);
-	T_EQ(mmtest_mmap(&t, mm, X - PAGE_SIZE, PAGE_SIZE, RW, ANON | MAP_FIXED, NULL, 0),
+	T_EQ(mmtest_mmap(&t, mm, X - PAGE_SIZE, PAGE_SIZE, MMTEST_RW, MMTEST_ANON | MAP_FIXED, NULL, 0),
 	     (long)(X - PAGE_SIZE));
 	T_EQ(mm->map_count, 1);
 	EXPECT_VMA(mm->mmap, X - PAGE_SIZE, X + 2 * PAGE_SIZE);
@@ -482,18 +409,18 @@ TEST(vma_fork_uncowed_parents_do_not_merge)
 	CHECK(&t, mm);
 
 	/* Everyone still reads the page they shared at fork. */
-	expect_page(&t, mm, X, "parent");
-	expect_page(&t, m1, X, "parent");
-	expect_page(&t, m2, X, "parent");
+	mmtest_expect_mem(&t, mm, X, "parent");
+	mmtest_expect_mem(&t, m1, X, "parent");
+	mmtest_expect_mem(&t, m2, X, "parent");
 	T_EQ(mmtest_write(&t, m1, X, "child1"), UA_OK);
-	expect_page(&t, m1, X, "child1");
-	expect_page(&t, mm, X, "parent");
+	mmtest_expect_mem(&t, m1, X, "child1");
+	mmtest_expect_mem(&t, mm, X, "parent");
 	CHECK(&t, mm);
-	exit_proc(&t, c1);
-	exit_proc(&t, c2);
+	mmtest_exit(&t, c1);
+	mmtest_exit(&t, c2);
 	CHECK(&t, mm);
-	exit_proc(&t, p);
-	end_clean(&t);
+	mmtest_exit(&t, p);
+	mmtest_end_clean(&t);
 }
 
 /*
@@ -512,28 +439,25 @@ TEST(vma_merge_three_takes_anon_vma)
 	struct mmtest t;
 
 	mmtest_begin(&t, 64);
-	p = proc(&t);
+	p = mmtest_proc_with_page(&t, X + 2 * PAGE_SIZE, "next");
 	mm = p->mm;
-	T_EQ(mmtest_mmap(&t, mm, X + 2 * PAGE_SIZE, PAGE_SIZE, RW, ANON | MAP_FIXED, NULL, 0),
-	     (long)(X + 2 * PAGE_SIZE));
-	T_EQ(mmtest_write(&t, mm, X + 2 * PAGE_SIZE, "next"), UA_OK);
 	a = mm->mmap->anon_vma;
-	T_EQ(protect(&t, mm, X + 2 * PAGE_SIZE, PAGE_SIZE, PROT_READ), 0);
-	T_EQ(mmtest_mmap(&t, mm, X, PAGE_SIZE, PROT_READ, ANON | MAP_FIXED, NULL, 0), (long)X);
-	T_EQ(mmtest_mmap(&t, mm, X + PAGE_SIZE, PAGE_SIZE, RW, ANON | MAP_FIXED, NULL, 0),
+	T_EQ(mmtest_mprotect(&t, mm, X + 2 * PAGE_SIZE, PAGE_SIZE, PROT_READ), 0);
+	T_EQ(mmtest_mmap(&t, mm, X, PAGE_SIZE, PROT_READ, MMTEST_ANON | MAP_FIXED, NULL, 0), (long)X);
+	T_EQ(mmtest_mmap(&t, mm, X + PAGE_SIZE, PAGE_SIZE, MMTEST_RW, MMTEST_ANON | MAP_FIXED, NULL, 0),
 	     (long)(X + PAGE_SIZE));
 	T_EQ(mm->map_count, 3);
 	CHECK(&t, mm);
-	T_EQ(protect(&t, mm, X + PAGE_SIZE, PAGE_SIZE, PROT_READ), 0);
+	T_EQ(mmtest_mprotect(&t, mm, X + PAGE_SIZE, PAGE_SIZE, PROT_READ), 0);
 	T_EQ(mm->map_count, 1);
 	EXPECT_VMA(mm->mmap, X, X + 3 * PAGE_SIZE);
 	T_ASSERT(mm->mmap->anon_vma == a);
 	T_EQ(a->num_active_vmas, 1);
 	T_EQ(machine->live[VM_ALLOC_AVC], 1);
-	expect_page(&t, mm, X + 2 * PAGE_SIZE, "next");
+	mmtest_expect_mem(&t, mm, X + 2 * PAGE_SIZE, "next");
 	CHECK(&t, mm);
-	exit_proc(&t, p);
-	end_clean(&t);
+	mmtest_exit(&t, p);
+	mmtest_end_clean(&t);
 }
 
 /*
@@ -544,14 +468,6 @@ TEST(vma_merge_three_takes_anon_vma)
  *
  *   [f0 COW] + [f1]  ->  [f0 COW | f1 COW]  -- truncate to 1 page -->  [f0 COW | SIGBUS]
  */
-static void truncate_to(struct mmtest *t, struct file *f, unsigned long long len)
-{
-	int r;
-
-	MM_CALL(t, r = do_truncate(f, len));
-	T_EQ(r, 0);
-}
-
 TEST(vma_merge_private_file_with_anon_vma)
 {
 	struct task_struct *p;
@@ -561,14 +477,14 @@ TEST(vma_merge_private_file_with_anon_vma)
 	char buf[4];
 
 	mmtest_begin(&t, 64);
-	f = new_file(&t, "merged", 2 * PAGE_SIZE);
-	p = proc(&t);
+	f = mmtest_file(&t, "merged", 2 * PAGE_SIZE);
+	p = mmtest_proc(&t);
 	mm = p->mm;
-	T_EQ(mmtest_mmap(&t, mm, X, PAGE_SIZE, RW, MAP_PRIVATE | MAP_FIXED, f, 0), (long)X);
+	T_EQ(mmtest_mmap(&t, mm, X, PAGE_SIZE, MMTEST_RW, MAP_PRIVATE | MAP_FIXED, f, 0), (long)X);
 	T_EQ(mmtest_write(&t, mm, X, "cow0"), UA_OK);
 	T_ASSERT(mm->mmap->anon_vma != NULL);
-	T_EQ(mmtest_mmap(&t, mm, X + PAGE_SIZE, PAGE_SIZE, RW, MAP_PRIVATE | MAP_FIXED, f, PAGE_SIZE),
-	     (long)(X + PAGE_SIZE));
+	T_EQ(mmtest_mmap(&t, mm, X + PAGE_SIZE, PAGE_SIZE, MMTEST_RW, MAP_PRIVATE | MAP_FIXED, f,
+			 PAGE_SIZE), (long)(X + PAGE_SIZE));
 	T_EQ(mm->map_count, 1);
 	EXPECT_VMA(mm->mmap, X, X + 2 * PAGE_SIZE);
 	T_EQ(mm->mmap->vm_pgoff, 0);
@@ -576,14 +492,14 @@ TEST(vma_merge_private_file_with_anon_vma)
 	T_ASSERT(vma_interval_tree_iter_first(&f->f_mapping->i_mmap, 1, 1) == mm->mmap);
 	CHECK(&t, mm);
 
-	truncate_to(&t, f, PAGE_SIZE);
+	T_EQ(mmtest_truncate(&t, f, PAGE_SIZE), 0);
 	T_ASSERT(mmtest_folio_at(mm, X + PAGE_SIZE) == NULL);
 	T_EQ(mmtest_read(&t, mm, X + PAGE_SIZE, buf, 1), UA_SIGBUS);
-	expect_page(&t, mm, X, "cow0");
+	mmtest_expect_mem(&t, mm, X, "cow0");
 	CHECK(&t, mm);
-	exit_proc(&t, p);
-	put_file(&t, f);
-	end_clean(&t);
+	mmtest_exit(&t, p);
+	mmtest_fput(&t, f);
+	mmtest_end_clean(&t);
 }
 
 /*
@@ -603,20 +519,20 @@ TEST(vma_anon_vma_prepare_reuses_neighbour)
 	struct mmtest t;
 
 	mmtest_begin(&t, 64);
-	p = proc(&t);
+	p = mmtest_proc(&t);
 	mm = p->mm;
-	T_EQ(mmtest_mmap(&t, mm, X, PAGE_SIZE, RW, ANON | MAP_FIXED, NULL, 0), (long)X);
-	T_EQ(mmtest_mmap(&t, mm, X + PAGE_SIZE, PAGE_SIZE, RW | PROT_EXEC, ANON | MAP_FIXED, NULL, 0),
-	     (long)(X + PAGE_SIZE));
+	T_EQ(mmtest_mmap(&t, mm, X, PAGE_SIZE, MMTEST_RW, MMTEST_ANON | MAP_FIXED, NULL, 0), (long)X);
+	T_EQ(mmtest_mmap(&t, mm, X + PAGE_SIZE, PAGE_SIZE, MMTEST_RW | PROT_EXEC, MMTEST_ANON | MAP_FIXED,
+			 NULL, 0), (long)(X + PAGE_SIZE));
 	T_EQ(mmtest_write(&t, mm, X, "v1"), UA_OK);
-	c = fork_of(&t, p);
+	c = mmtest_fork(&t, p);
 	a = mm->mmap->anon_vma;
 	T_EQ(mmtest_write(&t, mm, X + PAGE_SIZE, "v2"), UA_OK);
 	T_ASSERT(mm->mmap->vm_next->anon_vma == a);
 	T_EQ(a->num_active_vmas, 2);
 	T_EQ(machine->live[VM_ALLOC_ANON_VMA], 2);	/* A and the child's own */
 	CHECK(&t, mm);
-	T_EQ(protect(&t, mm, X + PAGE_SIZE, PAGE_SIZE, RW), 0);
+	T_EQ(mmtest_mprotect(&t, mm, X + PAGE_SIZE, PAGE_SIZE, MMTEST_RW), 0);
 	T_EQ(mm->map_count, 1);
 	T_EQ(a->num_active_vmas, 1);
 
@@ -624,9 +540,9 @@ TEST(vma_anon_vma_prepare_reuses_neighbour)
 	T_ASSERT(c->mm->mmap->vm_next->anon_vma != c->mm->mmap->anon_vma);
 	T_EQ(machine->live[VM_ALLOC_ANON_VMA], 3);
 	CHECK(&t, c->mm);
-	exit_proc(&t, c);
-	exit_proc(&t, p);
-	end_clean(&t);
+	mmtest_exit(&t, c);
+	mmtest_exit(&t, p);
+	mmtest_end_clean(&t);
 }
 
 /*
@@ -646,7 +562,7 @@ TEST(vma_anon_vma_prepare_reuses_neighbour)
 
 static struct task_struct *at_map_count_limit(struct mmtest *t)
 {
-	struct task_struct *p = proc(t);
+	struct task_struct *p = mmtest_proc(t);
 	struct mm_struct *mm = p->mm;
 	unsigned long n = MAX_MAP_COUNT - 1;
 
@@ -654,10 +570,11 @@ static struct task_struct *at_map_count_limit(struct mmtest *t)
 	for (unsigned long i = n; i-- > 0;) {
 		unsigned long a = SINGLES_BASE + i * 2 * PAGE_SIZE;
 
-		if (mmtest_mmap(t, mm, a, PAGE_SIZE, PROT_READ, ANON | MAP_FIXED, NULL, 0) != (long)a)
+		if (mmtest_mmap(t, mm, a, PAGE_SIZE, PROT_READ, MMTEST_ANON | MAP_FIXED, NULL, 0) != (long)a)
 			T_ASSERT(!"setup mmap failed");
 	}
-	T_EQ(mmtest_mmap(t, mm, W_ADDR, 3 * PAGE_SIZE, RW, ANON | MAP_FIXED, NULL, 0), (long)W_ADDR);
+	T_EQ(mmtest_mmap(t, mm, W_ADDR, 3 * PAGE_SIZE, MMTEST_RW, MMTEST_ANON | MAP_FIXED, NULL, 0),
+	     (long)W_ADDR);
 	T_EQ(mm->map_count, MAX_MAP_COUNT);
 	T_EQ(mmtest_write(t, mm, W_ADDR, "w0"), UA_OK);
 	T_EQ(mmtest_write(t, mm, W_ADDR + PAGE_SIZE, "w1"), UA_OK);
@@ -674,29 +591,31 @@ TEST(vma_max_map_count_mmap_munmap)
 	mmtest_begin(&t, 64);
 	p = at_map_count_limit(&t);
 	mm = p->mm;
-	T_EQ(mmtest_mmap(&t, mm, 0x70000000UL, PAGE_SIZE, RW, ANON | MAP_FIXED, NULL, 0),
+	T_EQ(mmtest_mmap(&t, mm, 0x70000000UL, PAGE_SIZE, MMTEST_RW, MMTEST_ANON | MAP_FIXED, NULL, 0),
 	     0x70000000L);
 	T_EQ(mm->map_count, MAX_MAP_COUNT + 1);
-	T_EQ(mmtest_mmap(&t, mm, 0x70100000UL, PAGE_SIZE, RW, ANON | MAP_FIXED, NULL, 0), -ENOMEM);
+	T_EQ(mmtest_mmap(&t, mm, 0x70100000UL, PAGE_SIZE, MMTEST_RW, MMTEST_ANON | MAP_FIXED, NULL, 0),
+	     -ENOMEM);
 	/* A merge adds no VMA, but mmap refuses before it looks. */
-	T_EQ(mmtest_mmap(&t, mm, 0x70001000UL, PAGE_SIZE, RW, ANON | MAP_FIXED, NULL, 0), -ENOMEM);
-	T_EQ(unmap(&t, mm, 0x70000000UL, PAGE_SIZE), 0);
+	T_EQ(mmtest_mmap(&t, mm, 0x70001000UL, PAGE_SIZE, MMTEST_RW, MMTEST_ANON | MAP_FIXED, NULL, 0),
+	     -ENOMEM);
+	T_EQ(mmtest_munmap(&t, mm, 0x70000000UL, PAGE_SIZE), 0);
 	T_EQ(mm->map_count, MAX_MAP_COUNT);
 	/* munmap of W's middle page would leave two VMAs where there was one */
-	T_EQ(unmap(&t, mm, W_ADDR + PAGE_SIZE, PAGE_SIZE), -ENOMEM);
+	T_EQ(mmtest_munmap(&t, mm, W_ADDR + PAGE_SIZE, PAGE_SIZE), -ENOMEM);
 	T_EQ(mm->map_count, MAX_MAP_COUNT);
-	expect_page(&t, mm, W_ADDR + PAGE_SIZE, "w1");
+	mmtest_expect_mem(&t, mm, W_ADDR + PAGE_SIZE, "w1");
 	/* W's last page: no split that keeps both sides */
-	T_EQ(unmap(&t, mm, W_ADDR + 2 * PAGE_SIZE, PAGE_SIZE), 0);
+	T_EQ(mmtest_munmap(&t, mm, W_ADDR + 2 * PAGE_SIZE, PAGE_SIZE), 0);
 	T_EQ(mm->map_count, MAX_MAP_COUNT);
-	T_EQ(unmap(&t, mm, SINGLES_BASE, PAGE_SIZE), 0);
+	T_EQ(mmtest_munmap(&t, mm, SINGLES_BASE, PAGE_SIZE), 0);
 	T_EQ(mm->map_count, MAX_MAP_COUNT - 1);
-	T_EQ(unmap(&t, mm, W_ADDR + PAGE_SIZE, PAGE_SIZE), 0);
+	T_EQ(mmtest_munmap(&t, mm, W_ADDR + PAGE_SIZE, PAGE_SIZE), 0);
 	T_EQ(mm->map_count, MAX_MAP_COUNT - 1);
-	expect_page(&t, mm, W_ADDR, "w0");
+	mmtest_expect_mem(&t, mm, W_ADDR, "w0");
 	CHECK(&t, mm);
-	exit_proc(&t, p);
-	end_clean(&t);
+	mmtest_exit(&t, p);
+	mmtest_end_clean(&t);
 }
 
 /*
@@ -714,26 +633,26 @@ TEST(vma_max_map_count_mprotect_split)
 	mmtest_begin(&t, 64);
 	p = at_map_count_limit(&t);
 	mm = p->mm;
-	T_EQ(protect(&t, mm, W_ADDR + PAGE_SIZE, PAGE_SIZE, PROT_READ), -ENOMEM);
+	T_EQ(mmtest_mprotect(&t, mm, W_ADDR + PAGE_SIZE, PAGE_SIZE, PROT_READ), -ENOMEM);
 	T_EQ(mm->map_count, MAX_MAP_COUNT);
-	T_EQ(protect(&t, mm, W_ADDR, PAGE_SIZE, PROT_READ), -ENOMEM);
+	T_EQ(mmtest_mprotect(&t, mm, W_ADDR, PAGE_SIZE, PROT_READ), -ENOMEM);
 	T_EQ(mm->map_count, MAX_MAP_COUNT);
 	T_EQ(mmtest_write(&t, mm, W_ADDR, "W0"), UA_OK);
 	T_EQ(mmtest_write(&t, mm, W_ADDR + PAGE_SIZE, "W1"), UA_OK);
 	/* the whole of W needs no split */
-	T_EQ(protect(&t, mm, W_ADDR, 3 * PAGE_SIZE, PROT_READ), 0);
-	T_EQ(protect(&t, mm, W_ADDR, 3 * PAGE_SIZE, RW), 0);
+	T_EQ(mmtest_mprotect(&t, mm, W_ADDR, 3 * PAGE_SIZE, PROT_READ), 0);
+	T_EQ(mmtest_mprotect(&t, mm, W_ADDR, 3 * PAGE_SIZE, MMTEST_RW), 0);
 	CHECK(&t, mm);
 
-	T_EQ(unmap(&t, mm, SINGLES_BASE, PAGE_SIZE), 0);
+	T_EQ(mmtest_munmap(&t, mm, SINGLES_BASE, PAGE_SIZE), 0);
 	T_EQ(mm->map_count, MAX_MAP_COUNT - 1);
-	T_EQ(protect(&t, mm, W_ADDR + PAGE_SIZE, PAGE_SIZE, PROT_READ), -ENOMEM);
+	T_EQ(mmtest_mprotect(&t, mm, W_ADDR + PAGE_SIZE, PAGE_SIZE, PROT_READ), -ENOMEM);
 	T_EQ(mm->map_count, MAX_MAP_COUNT);
 	T_EQ(mmtest_write(&t, mm, W_ADDR + PAGE_SIZE, "W1"), UA_OK);
 	T_EQ(mmtest_write(&t, mm, W_ADDR + 2 * PAGE_SIZE, "W2"), UA_OK);
 	CHECK(&t, mm);
-	exit_proc(&t, p);
-	end_clean(&t);
+	mmtest_exit(&t, p);
+	mmtest_end_clean(&t);
 }
 
 /*
@@ -745,19 +664,16 @@ TEST(vma_max_map_count_madvise_split)
 {
 	struct task_struct *p;
 	struct mm_struct *mm;
-	unsigned long progress;
 	struct mmtest t;
-	int r;
 
 	mmtest_begin(&t, 64);
 	p = at_map_count_limit(&t);
 	mm = p->mm;
-	MM_CALL(&t, r = sys_madvise(mm, W_ADDR + PAGE_SIZE, PAGE_SIZE, MADV_HUGEPAGE, &progress));
-	T_EQ(r, -EAGAIN);
+	T_EQ(mmtest_madvise(&t, mm, W_ADDR + PAGE_SIZE, PAGE_SIZE, MADV_HUGEPAGE), -EAGAIN);
 	T_EQ(mm->map_count, MAX_MAP_COUNT);
 	T_EQ(find_vma(mm, W_ADDR)->vm_flags & VM_HUGEPAGE, 0);
 	T_EQ(find_vma(mm, W_ADDR)->vm_end, W_ADDR + 3 * PAGE_SIZE);
 	CHECK(&t, mm);
-	exit_proc(&t, p);
-	end_clean(&t);
+	mmtest_exit(&t, p);
+	mmtest_end_clean(&t);
 }
