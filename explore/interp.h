@@ -52,15 +52,26 @@ void ex_world_abandon(struct ex_world *w);
 enum ex_status ex_exec_stmt(struct ex_world *w, const struct scn_stmt *st, struct scn_args *args,
 			    struct scn_outcome *out);
 
+#define EX_JUDGE_SPEC	0x1	/* compare with the reference semantics (data) */
+#define EX_JUDGE_EXPECT	0x2	/* compare with == (or with success) (expect) */
+
 /*
- * ex_judge_stmt - compare @out with the statement's `==` (or with success)
- * and, when @with_spec, with the reference semantics; report violations
- * to the sink; bind NAME = on success.  Returns the verdict: EX_KIND_NONE,
- * EX_EXPECT or EX_DATA.
+ * ex_judge_stmt - apply @st to the reference semantics and compare @out
+ * with what @how asks for; report violations to the sink; bind NAME =
+ * (a failed statement leaves its name without a value).  @predicted
+ * receives spec/'s outcome when it differs.  Returns the verdict:
+ * EX_KIND_NONE, EX_EXPECT or EX_DATA.
  */
 enum ex_kind ex_judge_stmt(struct ex_world *w, const struct scn_stmt *st,
 			   const struct scn_args *args, const struct scn_outcome *out,
-			   bool with_spec, char *predicted, size_t predicted_size);
+			   unsigned how, char *predicted, size_t predicted_size);
+
+/*
+ * ex_protected_call - fn(arg) with a recovery point: returns false when a
+ * fatal violation (VM_BUG_ON, deadlock, lock-order) left the model; the
+ * caller must then abandon the world.
+ */
+bool ex_protected_call(struct ex_sink *sink, void (*fn)(void *), void *arg);
 
 /* The variants of a run: defaults, then the scenario's lines, then @overrides. */
 void ex_variants_for(const struct scenario *scn, const struct scn_setting *overrides, int nr,

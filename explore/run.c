@@ -8,7 +8,6 @@
  * violation; a VM_BUG_ON (or a lock-order or deadlock finding) leaves the
  * model at once and the machine is freed without walking it.
  */
-#include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,7 +43,8 @@ static void run_step(void *arg)
 	}
 	scn_outcome_format(&out, c->rec->result, sizeof(c->rec->result));
 	ex_thread_check_clean(c->thread);
-	ex_judge_stmt(c->w, c->st, &args, &out, true, c->rec->predicted, sizeof(c->rec->predicted));
+	ex_judge_stmt(c->w, c->st, &args, &out, EX_JUDGE_SPEC | EX_JUDGE_EXPECT, c->rec->predicted,
+		      sizeof(c->rec->predicted));
 	scn_outcome_free(&out);
 	vm_check_all();
 	ex_set_current(NULL);
@@ -59,21 +59,6 @@ static void run_finish(void *arg)
 	struct finish_ctx *c = arg;
 
 	ex_world_finish(c->w, true);
-}
-
-/* Call fn(arg); false if a fatal violation left the model through longjmp. */
-static bool protected_call(struct ex_sink *sink, void (*fn)(void *), void *arg)
-{
-	jmp_buf jb;
-
-	sink->recover = &jb;
-	if (setjmp(jb)) {
-		sink->recover = NULL;
-		return false;
-	}
-	fn(arg);
-	sink->recover = NULL;
-	return true;
 }
 
 static void take_violation(struct ex_run_report *rep, struct ex_sink *sink)
@@ -121,7 +106,7 @@ void ex_run_sequential(const struct scenario *scn, const struct vm_variants *var
 			rec->stmt = st;
 			snprintf(where, sizeof(where), "%s:%d", st->loc.file, st->loc.line);
 			sink.stmt_where = where;
-			if (!protected_call(&sink, run_step, &ctx)) {
+			if (!ex_protected_call(&sink, run_step, &ctx)) {
 				rec->verdict = sink.first.kind;
 				take_violation(rep, &sink);
 				ex_world_abandon(&w);
@@ -145,7 +130,7 @@ void ex_run_sequential(const struct scenario *scn, const struct vm_variants *var
 	{
 		struct finish_ctx fc = { &w };
 
-		if (!protected_call(&sink, run_finish, &fc)) {
+		if (!ex_protected_call(&sink, run_finish, &fc)) {
 			take_violation(rep, &sink);
 			ex_world_abandon(&w);
 			goto out;

@@ -390,7 +390,7 @@ vm_fault_t filemap_map_pages(struct vm_fault *vmf, pgoff_t start_pgoff, pgoff_t 
 		folio_unlock(folio);
 		index++;
 	} while ((folio = next_uptodate_folio(mapping, &index, end_pgoff)) != NULL);
-	inc_mm_counter(vma->vm_mm, counter, rss);
+	add_mm_counter(vma->vm_mm, counter, rss);
 	spin_unlock(ptl);
 	return ret;
 }

@@ -196,7 +196,7 @@ vm_fault_t vmf_anon_prepare(struct vm_fault *vmf);
 vm_fault_t do_page_mkwrite(struct vm_fault *vmf, struct folio *folio);
 vm_fault_t fault_dirty_shared_page(struct vm_fault *vmf);
 struct folio *vm_normal_folio(struct vm_area_struct *vma, unsigned long addr, pte_t pte);
-void inc_mm_counter(struct mm_struct *mm, int member, long value);
+void add_mm_counter(struct mm_struct *mm, int member, long value);
 int mm_counter_file(const struct folio *folio);
 int mm_counter(const struct folio *folio);
 
@@ -237,7 +237,6 @@ int anon_vma_fork(struct vm_area_struct *vma, struct vm_area_struct *pvma);
 void unlink_anon_vmas(struct vm_area_struct *vma);
 void get_anon_vma(struct anon_vma *anon_vma);
 void put_anon_vma(struct anon_vma *anon_vma);
-struct anon_vma *folio_get_anon_vma(struct folio *folio);
 struct anon_vma *folio_lock_anon_vma_read(struct folio *folio, bool try_lock, bool *contended);
 void anon_vma_interval_tree_pre_update_vma(struct vm_area_struct *vma);
 void anon_vma_interval_tree_post_update_vma(struct vm_area_struct *vma);
@@ -269,12 +268,8 @@ struct rmap_walk_control {
 
 unsigned long vma_address(const struct vm_area_struct *vma, pgoff_t pgoff, unsigned long nr);
 void rmap_walk(struct folio *folio, struct rmap_walk_control *rwc);
-void rmap_walk_locked(struct folio *folio, struct rmap_walk_control *rwc);
 #define TTU_SYNC		0x10u
-#define TTU_IGNORE_MLOCK	0x8u
-#define TTU_RMAP_LOCKED		0x80u
 void try_to_unmap(struct folio *folio, unsigned int flags);
-int folio_referenced(struct folio *folio, bool is_locked);
 
 /* page_vma_mapped.c */
 #define PVMW_SYNC	0x1u
@@ -331,11 +326,7 @@ void iput(struct inode *inode);
 /* gup.c, madvise.c, mprotect.c, vmscan.c, uaccess.c */
 
 #define FOLL_WRITE	0x01u
-#define FOLL_GET	0x04u
 #define FOLL_FORCE	0x10u
-#define FOLL_POPULATE	0x40u
-#define FOLL_PIN	0x40000u
-#define FOLL_LONGTERM	0x100u
 #define FOLL_MADV_POPULATE 0x80000u
 
 long populate_vma_page_range(struct vm_area_struct *vma, unsigned long start, unsigned long end,

@@ -31,7 +31,7 @@ int mm_counter(const struct folio *folio)
 	return folio_test_anon(folio) ? MM_ANONPAGES : mm_counter_file(folio);
 }
 
-void inc_mm_counter(struct mm_struct *mm, int member, long value)
+void add_mm_counter(struct mm_struct *mm, int member, long value)
 {
 	mm->rss_stat[member] += value;
 }
@@ -101,7 +101,7 @@ static vm_fault_t do_anonymous_page(struct vm_fault *vmf)
 		folio_put(folio);
 		return 0;
 	}
-	inc_mm_counter(mm, MM_ANONPAGES, 1);
+	add_mm_counter(mm, MM_ANONPAGES, 1);
 	folio_add_new_anon_rmap(folio, vma, vmf->address, RMAP_EXCLUSIVE);
 	folio_add_lru_vma(folio, vma);
 	set_pte_at(mm, vmf->address, vmf->pte, entry);
@@ -156,7 +156,7 @@ vm_fault_t finish_fault(struct vm_fault *vmf)
 		return VM_FAULT_NOPAGE;
 	}
 	set_pte_range(vmf, folio, vmf->address);
-	inc_mm_counter(vma->vm_mm, is_cow ? MM_ANONPAGES : mm_counter_file(folio), 1);
+	add_mm_counter(vma->vm_mm, is_cow ? MM_ANONPAGES : mm_counter_file(folio), 1);
 	pte_unmap_unlock(vmf->pte, vmf->ptl);
 	return 0;
 }

@@ -144,7 +144,7 @@ again:
 		}
 		spin_unlock(src_ptl);
 		for (int i = 0; i < NR_MM_COUNTERS; i++)
-			inc_mm_counter(dst_mm, i, rss[i]);
+			add_mm_counter(dst_mm, i, rss[i]);
 		pte_unmap_unlock(dst_pte, dst_ptl);
 	}
 	cond_resched();

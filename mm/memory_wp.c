@@ -97,11 +97,11 @@ static vm_fault_t wp_page_copy(struct vm_fault *vmf, struct folio *old_folio)
 
 		if (old_folio) {
 			if (!folio_test_anon(old_folio)) {
-				inc_mm_counter(mm, mm_counter_file(old_folio), -1);
-				inc_mm_counter(mm, MM_ANONPAGES, 1);
+				add_mm_counter(mm, mm_counter_file(old_folio), -1);
+				add_mm_counter(mm, MM_ANONPAGES, 1);
 			}
 		} else {
-			inc_mm_counter(mm, MM_ANONPAGES, 1);
+			add_mm_counter(mm, MM_ANONPAGES, 1);
 		}
 		entry = pte_mkdirty(entry);
 		if (vma->vm_flags & VM_WRITE)

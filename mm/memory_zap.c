@@ -46,7 +46,7 @@ static void zap_present_pte(struct vm_area_struct *vma, unsigned long addr, pte_
 		if (pte_young(ptent) && !(vma->vm_flags & VM_SEQ_READ))
 			folio_mark_accessed(folio);
 	}
-	inc_mm_counter(mm, mm_counter(folio), -1);
+	add_mm_counter(mm, mm_counter(folio), -1);
 	folio_remove_rmap_pte(folio, vma);
 	folio_put(folio);
 }
@@ -62,7 +62,7 @@ static void zap_nonpresent_pte(struct vm_area_struct *vma, unsigned long addr, p
 		if (!should_zap_folio(details, folio))
 			return;
 		/* A migration entry holds neither a mapcount nor a reference. */
-		inc_mm_counter(vma->vm_mm, mm_counter(folio), -1);
+		add_mm_counter(vma->vm_mm, mm_counter(folio), -1);
 		ptep_get_and_clear(vma->vm_mm, addr, pte);
 		return;
 	}

@@ -155,10 +155,6 @@ static inline unsigned long vm_start_gap(const struct vm_area_struct *vma)
 	return start;
 }
 
-static inline unsigned long vm_end_gap(const struct vm_area_struct *vma)
-{
-	return vma->vm_end;
-}
 
 /* ------------------------------------------------------------------ */
 /* The machine (mm/mm_init.c, mm/page_alloc.c) */

@@ -3,7 +3,7 @@
  *
  * Models: anon_vma_prepare, anon_vma_clone (with fork's reuse rule),
  *         anon_vma_fork, unlink_anon_vmas, put_anon_vma,
- *         folio_get_anon_vma, folio_lock_anon_vma_read, and the mapcount
+ *         folio_lock_anon_vma_read, and the mapcount
  *         operations folio_add_new_anon_rmap, folio_add_anon_rmap_pte,
  *         folio_add_file_rmap_pte, folio_remove_rmap_pte,
  *         folio_try_dup_anon_rmap_pte, folio_try_share_anon_rmap_pte,
@@ -358,22 +358,6 @@ void anon_vma_interval_tree_post_update_vma(struct vm_area_struct *vma)
 
 	list_for_each_entry(avc, &vma->anon_vma_chain, same_vma)
 		anon_vma_interval_tree_insert(avc, &avc->anon_vma->rb_root);
-}
-
-/**
- * folio_get_anon_vma - a reference on a mapped anon folio's anon_vma, so
- * it outlives the folio's mappings (migration holds one across the gap
- * between its two walks).  NULL if the folio is not mapped anon.
- * Context: folio locked or otherwise stable; does not yield.
- */
-struct anon_vma *folio_get_anon_vma(struct folio *folio)
-{
-	struct anon_vma *anon_vma = folio_anon_vma(folio);
-
-	if (!anon_vma || !folio_mapped(folio))
-		return NULL;
-	get_anon_vma(anon_vma);
-	return anon_vma;
 }
 
 /**

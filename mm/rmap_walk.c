@@ -1,16 +1,18 @@
 /*
  * mm/rmap_walk.c - walking the reverse map (model)
  *
- * Models: rmap_walk, rmap_walk_locked, rmap_walk_anon, rmap_walk_file,
- *         vma_address, try_to_unmap / try_to_unmap_one (file folios; anon
- *         folios need swap, which comes later), folio_referenced.
+ * Models: rmap_walk, rmap_walk_anon, rmap_walk_file, vma_address,
+ *         try_to_unmap / try_to_unmap_one (file folios; anon folios need
+ *         swap, which comes later).
  * A walker holds the folio lock, then the rmap lock for reading (the
  * anon_vma root's rwsem or i_mmap_rwsem), and visits every VMA whose
  * interval covers the folio, in tree order: ascending start pgoff, equal
  * starts oldest first.  The variants anon_walk and file_walk reverse the
  * order among equal starts (seeds 001 and 000).
  * See lock ordering in mm/rmap.c.
- * Leaves out: KSM, hugetlb, device memory, batched TLB flushes.
+ * Leaves out: KSM, hugetlb, device memory, batched TLB flushes,
+ *         rmap_walk_locked and folio_referenced (they come with THP split
+ *         and reclaim, their first users).
  */
 #include "mm/internal.h"
 
@@ -138,22 +140,17 @@ static struct anon_vma *rmap_walk_anon_lock(struct folio *folio, struct rmap_wal
 
 /**
  * rmap_walk_anon - visit every VMA that may map @folio through its anon_vma.
- * Context: folio locked; takes the anon_vma root lock for reading unless
- * @locked; may yield (cond_resched per VMA).
+ * Context: folio locked; takes the anon_vma root lock for reading; may
+ * yield (cond_resched per VMA).
  */
-static void rmap_walk_anon(struct folio *folio, struct rmap_walk_control *rwc, bool locked)
+static void rmap_walk_anon(struct folio *folio, struct rmap_walk_control *rwc)
 {
 	pgoff_t start = folio->index, last = start + (unsigned long)folio_nr_pages(folio) - 1;
 	struct anon_vma *anon_vma;
 	struct anon_vma_chain *avc;
 
 	VM_BUG_ON_FOLIO(!folio_test_locked(folio), folio);
-	if (locked) {
-		anon_vma = folio_anon_vma(folio);
-		VM_BUG_ON_FOLIO(!anon_vma, folio);
-	} else {
-		anon_vma = rmap_walk_anon_lock(folio, rwc);
-	}
+	anon_vma = rmap_walk_anon_lock(folio, rwc);
 	if (!anon_vma)
 		return;
 
@@ -168,17 +165,16 @@ static void rmap_walk_anon(struct folio *folio, struct rmap_walk_control *rwc, b
 			walk_list_add(&wl, avc->vma);
 		walk_list_visit(folio, rwc, &wl);
 	}
-	if (!locked)
-		anon_vma_unlock_read(anon_vma);
+	anon_vma_unlock_read(anon_vma);
 }
 
 /**
  * rmap_walk_file - visit every VMA of folio->mapping's i_mmap covering it.
  * The folio lock keeps ->mapping from being cleared (truncation) and the
  * address_space alive, which makes taking i_mmap_rwsem safe.
- * Context: folio locked; takes i_mmap_rwsem for reading unless @locked.
+ * Context: folio locked; takes i_mmap_rwsem for reading; may yield.
  */
-static void rmap_walk_file(struct folio *folio, struct rmap_walk_control *rwc, bool locked)
+static void rmap_walk_file(struct folio *folio, struct rmap_walk_control *rwc)
 {
 	struct address_space *mapping = folio->mapping;
 	pgoff_t start = folio->index, last = start + (unsigned long)folio_nr_pages(folio) - 1;
@@ -187,14 +183,12 @@ static void rmap_walk_file(struct folio *folio, struct rmap_walk_control *rwc, b
 	VM_BUG_ON_FOLIO(!folio_test_locked(folio), folio);
 	if (!mapping)
 		return;
-	if (!locked) {
-		if (!i_mmap_trylock_read(mapping)) {
-			if (rwc->try_lock) {
-				rwc->contended = true;
-				return;
-			}
-			i_mmap_lock_read(mapping);
+	if (!i_mmap_trylock_read(mapping)) {
+		if (rwc->try_lock) {
+			rwc->contended = true;
+			return;
 		}
+		i_mmap_lock_read(mapping);
 	}
 	if (vm_variant(VAR_FILE_WALK) == WALK_OLDEST_FIRST) {
 		vma_interval_tree_foreach(vma, &mapping->i_mmap, start, last)
@@ -207,25 +201,15 @@ static void rmap_walk_file(struct folio *folio, struct rmap_walk_control *rwc, b
 			walk_list_add(&wl, vma);
 		walk_list_visit(folio, rwc, &wl);
 	}
-	if (!locked)
-		i_mmap_unlock_read(mapping);
+	i_mmap_unlock_read(mapping);
 }
 
 void rmap_walk(struct folio *folio, struct rmap_walk_control *rwc)
 {
 	if (folio_test_anon(folio))
-		rmap_walk_anon(folio, rwc, false);
+		rmap_walk_anon(folio, rwc);
 	else
-		rmap_walk_file(folio, rwc, false);
-}
-
-/* The caller holds the rmap lock already (TTU_RMAP_LOCKED). */
-void rmap_walk_locked(struct folio *folio, struct rmap_walk_control *rwc)
-{
-	if (folio_test_anon(folio))
-		rmap_walk_anon(folio, rwc, true);
-	else
-		rmap_walk_file(folio, rwc, true);
+		rmap_walk_file(folio, rwc);
 }
 
 /* ------------------------------------------------------------------ */
@@ -263,7 +247,7 @@ static bool try_to_unmap_one(struct folio *folio, struct vm_area_struct *vma,
 
 		if (pte_dirty(pteval))
 			folio_mark_dirty(folio);
-		inc_mm_counter(vma->vm_mm, mm_counter_file(folio), -1);
+		add_mm_counter(vma->vm_mm, mm_counter_file(folio), -1);
 		folio_remove_rmap_pte(folio, vma);
 		folio_put(folio);
 	}
@@ -284,66 +268,5 @@ void try_to_unmap(struct folio *folio, unsigned int flags)
 		.anon_lock = walk_anon_lock,
 	};
 
-	if (flags & TTU_RMAP_LOCKED)
-		rmap_walk_locked(folio, &rwc);
-	else
-		rmap_walk(folio, &rwc);
-}
-
-/* ------------------------------------------------------------------ */
-/* folio_referenced */
-
-struct referenced_arg {
-	int referenced;
-	int mapcount;
-};
-
-static bool folio_referenced_one(struct folio *folio, struct vm_area_struct *vma,
-				 unsigned long address, void *arg)
-{
-	struct referenced_arg *ra = arg;
-	struct page_vma_mapped_walk pvmw = {
-		.pfn = folio_pfn(folio), .nr_pages = 1, .pgoff = folio->index, .vma = vma,
-		.address = address,
-	};
-
-	while (page_vma_mapped_walk(&pvmw)) {
-		if (pte_young(ptep_get(pvmw.pte))) {
-			*pvmw.pte = pte_mkold(*pvmw.pte);
-			ra->referenced++;
-		}
-		ra->mapcount--;
-	}
-	return ra->mapcount > 0;
-}
-
-/**
- * folio_referenced - count the ptes that accessed @folio since the last
- * look (and clear their young bits).  -1 if the rmap lock was contended;
- * 1 if the folio lock could not be had.
- * Context: takes the folio lock (trylock) unless @is_locked, and the rmap
- * lock with trylock.
- */
-int folio_referenced(struct folio *folio, bool is_locked)
-{
-	struct referenced_arg ra = { .mapcount = folio_mapcount(folio) };
-	struct rmap_walk_control rwc = {
-		.rmap_one = folio_referenced_one,
-		.arg = &ra,
-		.anon_lock = walk_anon_lock,
-		.try_lock = true,
-	};
-	bool we_locked = false;
-
-	if (!ra.mapcount)
-		return 0;
-	if (!is_locked) {
-		we_locked = folio_trylock(folio);
-		if (!we_locked)
-			return 1;
-	}
 	rmap_walk(folio, &rwc);
-	if (we_locked)
-		folio_unlock(folio);
-	return rwc.contended ? -1 : ra.referenced;
 }

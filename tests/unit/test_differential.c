@@ -416,7 +416,7 @@ static void step_fn(void *arg)
 {
 	struct step *s = arg;
 	struct scn_args args;
-	struct scn_outcome out, want;
+	struct scn_outcome out;
 	char got[160], exp[160];
 
 	s->outcome = NULL;
@@ -426,22 +426,11 @@ static void step_fn(void *arg)
 		return;
 	}
 	ex_thread_check_clean(&s->w->threads[0]);
-	spec_exec(s->w->spec, s->st, &args, &out, &want);
-	if (!want.unpredictable && !scn_op_is_kernel(s->st->op) && !scn_outcome_equal(&want, &out)) {
-		scn_outcome_format(&out, got, sizeof(got));
-		scn_outcome_format(&want, exp, sizeof(exp));
-		ex_report(EX_DATA, NULL, "%s: the model returned %s, the reference semantics %s",
-			  s->st->text, got, exp);
-	}
-	if (s->st->bind >= 0) {
-		s->w->bound[s->st->bind] = out.kind == SCN_RES_INT;
-		s->w->values[s->st->bind] = (uint64_t)out.value;
-	}
+	ex_judge_stmt(s->w, s->st, &args, &out, EX_JUDGE_SPEC, exp, sizeof(exp));
 	if (s->record && out.kind != SCN_RES_DATA && !scn_op_is_kernel(s->st->op)) {
 		scn_outcome_format(&out, got, sizeof(got));
 		s->outcome = xstrdup(got);
 	}
-	scn_outcome_free(&want);
 	scn_outcome_free(&out);
 	vm_check_all();
 	ex_set_current(NULL);
@@ -451,20 +440,6 @@ static void step_fn(void *arg)
 static void finish_fn(void *arg)
 {
 	ex_world_finish(arg, true);
-}
-
-static bool protected(struct ex_sink *sink, void (*fn)(void *), void *arg)
-{
-	jmp_buf jb;
-
-	sink->recover = &jb;
-	if (setjmp(jb)) {
-		sink->recover = NULL;
-		return false;
-	}
-	fn(arg);
-	sink->recover = NULL;
-	return true;
 }
 
 /*
@@ -498,7 +473,7 @@ static enum ex_kind run_sequence(struct gen *g, int length, bool generate, const
 			continue;
 		}
 		s.st = &g->stmts[generate ? g->nr - 1 : i];
-		if (!protected(&sink, step_fn, &s) || sink.first.kind || !s.ok) {
+		if (!ex_protected_call(&sink, step_fn, &s) || sink.first.kind || !s.ok) {
 			if (outcomes)
 				outcomes[i] = s.outcome;
 			kind = s.ok || sink.first.kind ? sink.first.kind : EX_EXPECT;
@@ -510,7 +485,7 @@ static enum ex_kind run_sequence(struct gen *g, int length, bool generate, const
 			outcomes[i] = s.outcome;
 	}
 	*failed_at = g->nr;
-	if (!protected(&sink, finish_fn, &w)) {
+	if (!ex_protected_call(&sink, finish_fn, &w)) {
 		kind = sink.first.kind;
 		ex_world_abandon(&w);
 		goto out;
