@@ -125,19 +125,20 @@ bool ex_protected_call(struct ex_sink *sink, void (*fn)(void *), void *arg)
 /* ------------------------------------------------------------------ */
 /* arguments */
 
-static bool eval(const struct ex_world *w, const struct scn_expr *e, uint64_t *v)
+static bool eval(const uint64_t *values, const bool *bound, const struct scn_expr *e, uint64_t *v)
 {
 	if (!e->present) {
 		*v = 0;
 		return true;
 	}
-	if (e->sym >= 0 && !w->bound[e->sym])
+	if (e->sym >= 0 && !bound[e->sym])
 		return false;
-	*v = (e->sym >= 0 ? w->values[e->sym] : 0) + (uint64_t)e->value;
+	*v = (e->sym >= 0 ? values[e->sym] : 0) + (uint64_t)e->value;
 	return true;
 }
 
-static bool eval_args(const struct ex_world *w, const struct scn_stmt *st, struct scn_args *a)
+bool ex_eval_args(const uint64_t *values, const bool *bound, const struct scn_stmt *st,
+		  struct scn_args *a)
 {
 	uint64_t node;
 
@@ -145,10 +146,12 @@ static bool eval_args(const struct ex_world *w, const struct scn_stmt *st, struc
 	a->addr_any = st->op == SCN_OP_MMAP && !st->addr.present;
 	a->node = st->node.present ? 0 : -1;
 	a->reclaim_n = UINT64_MAX;
-	if (!eval(w, &st->addr, &a->addr) || !eval(w, &st->len, &a->len) ||
-	    !eval(w, &st->newlen, &a->newlen) || !eval(w, &st->newaddr, &a->newaddr) ||
-	    !eval(w, &st->off, &a->off) || !eval(w, &st->handle, &a->handle) ||
-	    !eval(w, &st->node, &node))
+	if (!eval(values, bound, &st->addr, &a->addr) || !eval(values, bound, &st->len, &a->len) ||
+	    !eval(values, bound, &st->newlen, &a->newlen) ||
+	    !eval(values, bound, &st->newaddr, &a->newaddr) ||
+	    !eval(values, bound, &st->off, &a->off) ||
+	    !eval(values, bound, &st->handle, &a->handle) ||
+	    !eval(values, bound, &st->node, &node))
 		return false;
 	if (st->node.present)
 		a->node = (int64_t)node;
@@ -291,7 +294,7 @@ enum ex_status ex_exec_stmt(struct ex_world *w, const struct scn_stmt *st, struc
 	memset(out, 0, sizeof(*out));
 	if (!scn_op_implemented(st->op))
 		return EX_UNIMPLEMENTED;
-	if (!eval_args(w, st, args))
+	if (!ex_eval_args(w->values, w->bound, st, args))
 		return EX_UNBOUND;
 	machine->alloc_failed = false;
 	if (st->proc >= 0 && st->op != SCN_OP_PROC && !task) {
@@ -321,13 +324,14 @@ enum ex_status ex_exec_stmt(struct ex_world *w, const struct scn_stmt *st, struc
 		out_err(out, 0);
 		break;
 	case SCN_OP_FILE:
-		if (args->len > (uint64_t)MAX_LFS_FILESIZE) {
-			out_err(out, -EINVAL);
-			break;
-		}
-		w->files[st->file] = file_create(file_name_of(w, st->file), (loff_t)args->len);
-		out_err(out, w->files[st->file] ? 0 : -ENOMEM);
+	{
+		struct file *f = file_create(file_name_of(w, st->file), args->len,
+					     w->scn->config.files == SCN_FILES_MEMFD);
+
+		w->files[st->file] = IS_ERR_OR_NULL(f) ? NULL : f;
+		out_err(out, !f ? -ENOMEM : IS_ERR(f) ? PTR_ERR(f) : 0);
 		break;
+	}
 	case SCN_OP_MMAP:
 		ret = sys_mmap(mm, args->addr_any ? 0 : args->addr, args->len, prot_of(st->prot),
 			       map_flags_of(st->flags), file, file ? args->off : 0, &progress);
@@ -356,7 +360,7 @@ enum ex_status ex_exec_stmt(struct ex_world *w, const struct scn_stmt *st, struc
 	case SCN_OP_PWRITE:
 		user_buf_of(&st->data, &ub);
 		ret = kernel_write(file, &ub, args->off);
-		if (ret >= 0 && (unsigned long)ret < ub.len) {
+		if (ret >= 0 && (unsigned long)ret < ub.len && machine->alloc_failed) {
 			progress = (unsigned long)ret;	/* a short write: memory ran out */
 			ret = -ENOMEM;
 		}
@@ -388,7 +392,7 @@ static bool is_success(const struct scn_outcome *o)
 	return o->kind == SCN_RES_OK || o->kind == SCN_RES_INT || o->kind == SCN_RES_DATA;
 }
 
-static bool result_matches(const struct ex_world *w, const struct scn_result *r,
+static bool result_matches(const uint64_t *values, const bool *bound, const struct scn_result *r,
 			   const struct scn_outcome *o)
 {
 	uint64_t v;
@@ -397,7 +401,8 @@ static bool result_matches(const struct ex_world *w, const struct scn_result *r,
 	case SCN_RES_OK:
 		return is_success(o);	/* ok: any success, with or without a value */
 	case SCN_RES_INT:
-		return o->kind == SCN_RES_INT && eval(w, &r->expr, &v) && (uint64_t)o->value == v;
+		return o->kind == SCN_RES_INT && eval(values, bound, &r->expr, &v) &&
+		       (uint64_t)o->value == v;
 	case SCN_RES_ERRNO:
 		return o->kind == SCN_RES_ERRNO && o->err == r->err;
 	case SCN_RES_SIGNAL:
@@ -413,13 +418,13 @@ static bool result_matches(const struct ex_world *w, const struct scn_result *r,
 	return false;
 }
 
-static bool expectation_holds(const struct ex_world *w, const struct scn_stmt *st,
-			      const struct scn_outcome *o)
+bool ex_expectation_holds(const uint64_t *values, const bool *bound, const struct scn_stmt *st,
+			  const struct scn_outcome *o)
 {
 	if (!st->nr_results)
 		return scn_op_is_kernel(st->op) || is_success(o);
 	for (int i = 0; i < st->nr_results; i++)
-		if (result_matches(w, &st->results[i], o))
+		if (result_matches(values, bound, &st->results[i], o))
 			return true;
 	return false;
 }
@@ -434,6 +439,12 @@ enum ex_kind ex_judge_stmt(struct ex_world *w, const struct scn_stmt *st,
 
 	predicted[0] = '\0';
 	spec_exec(w->spec, st, args, out, &want);
+	if (how & EX_JUDGE_SHOW_SPEC) {
+		scn_outcome_format(&want, predicted, predicted_size);
+		if (want.unpredictable)
+			snprintf(predicted + strlen(predicted), predicted_size - strlen(predicted),
+				 " (not predicted)");
+	}
 	if ((how & EX_JUDGE_SPEC) && !want.unpredictable && !scn_op_is_kernel(st->op) &&
 	    !scn_outcome_equal(&want, out)) {
 		scn_outcome_format(out, got, sizeof(got));
@@ -444,7 +455,7 @@ enum ex_kind ex_judge_stmt(struct ex_world *w, const struct scn_stmt *st,
 		verdict = EX_DATA;
 	}
 	scn_outcome_free(&want);
-	if ((how & EX_JUDGE_EXPECT) && !expectation_holds(w, st, out)) {
+	if ((how & EX_JUDGE_EXPECT) && !ex_expectation_holds(w->values, w->bound, st, out)) {
 		scn_outcome_format(out, got, sizeof(got));
 		if (st->nr_results)
 			ex_report(EX_EXPECT, NULL, "%s: returned %s, not what == expects", st->text, got);

@@ -54,17 +54,34 @@ enum ex_status ex_exec_stmt(struct ex_world *w, const struct scn_stmt *st, struc
 
 #define EX_JUDGE_SPEC	0x1	/* compare with the reference semantics (data) */
 #define EX_JUDGE_EXPECT	0x2	/* compare with == (or with success) (expect) */
+#define EX_JUDGE_SHOW_SPEC 0x4	/* @predicted always receives spec/'s outcome */
 
 /*
  * ex_judge_stmt - apply @st to the reference semantics and compare @out
  * with what @how asks for; report violations to the sink; bind NAME =
  * (a failed statement leaves its name without a value).  @predicted
- * receives spec/'s outcome when it differs.  Returns the verdict:
- * EX_KIND_NONE, EX_EXPECT or EX_DATA.
+ * receives spec/'s outcome when it differs (always with
+ * EX_JUDGE_SHOW_SPEC).  Returns the verdict: EX_KIND_NONE, EX_EXPECT or
+ * EX_DATA.
  */
 enum ex_kind ex_judge_stmt(struct ex_world *w, const struct scn_stmt *st,
 			   const struct scn_args *args, const struct scn_outcome *out,
 			   unsigned how, char *predicted, size_t predicted_size);
+
+/*
+ * ex_eval_args - @st's arguments under the bindings @values / @bound (by
+ * symbol).  False when an argument names a value that has none.
+ */
+bool ex_eval_args(const uint64_t *values, const bool *bound, const struct scn_stmt *st,
+		  struct scn_args *a);
+
+/*
+ * ex_expectation_holds - does @o satisfy @st's == (any alternative), or,
+ * without ==, is it a success (any result for kernel operations)?  Names
+ * in == are evaluated under @values / @bound.
+ */
+bool ex_expectation_holds(const uint64_t *values, const bool *bound, const struct scn_stmt *st,
+			  const struct scn_outcome *o);
 
 /*
  * ex_protected_call - fn(arg) with a recovery point: returns false when a

@@ -287,9 +287,12 @@ static bool parse_doc(struct scn_parser *p)
 	return scn_expect_eol(p, "the doc string");
 }
 
-static const char *const config_keys[SCN_NR_CFG] = { "frames", "nodes", "swap", "thp" };
+static const char *const config_keys[SCN_NR_CFG] = { "frames", "nodes", "swap", "thp", "files" };
 static const char *const thp_names[] = {
 	[SCN_THP_NEVER] = "never", [SCN_THP_MADVISE] = "madvise", [SCN_THP_ALWAYS] = "always",
+};
+static const char *const files_names[] = {
+	[SCN_FILES_DISK] = "disk", [SCN_FILES_MEMFD] = "memfd",
 };
 
 /* The VALUE of config KEY=VALUE; the next token is VALUE. */
@@ -307,6 +310,16 @@ static bool parse_config_value(struct scn_parser *p, enum scn_config_key k)
 			}
 		}
 		return scn_expected(p, "a thp value (never, madvise, always)");
+	}
+	if (k == SCN_CFG_FILES) {
+		for (size_t v = 0; v < ARRAY_SIZE(files_names); v++) {
+			if (scn_tok_is(p, t, files_names[v])) {
+				cfg->files = (enum scn_files)v;
+				scn_take(p);
+				return true;
+			}
+		}
+		return scn_expected(p, "a files value (disk, memfd)");
 	}
 	if (t->kind != SCN_TOK_INT)
 		return scn_expected(p, "an integer for config %s", config_keys[k]);
@@ -332,13 +345,13 @@ static bool parse_config_pair(struct scn_parser *p)
 	int k;
 
 	if (t->kind != SCN_TOK_NAME)
-		return scn_expected(p, "a config KEY=VALUE (keys: frames, nodes, swap, thp)");
+		return scn_expected(p, "a config KEY=VALUE (keys: frames, nodes, swap, thp, files)");
 	for (k = 0; k < SCN_NR_CFG; k++)
 		if (scn_tok_is(p, t, config_keys[k]))
 			break;
 	if (k == SCN_NR_CFG)
 		return scn_perr(p, t->col, "unknown config key '%.*s' (expected frames, nodes, "
-				"swap or thp)", (int)(t->end - t->start), p->line.text + t->start);
+				"swap, thp or files)", (int)(t->end - t->start), p->line.text + t->start);
 	if (p->config_loc[k].line)
 		return scn_perr(p, t->col, "config %s is already set at %d:%d", config_keys[k],
 				p->config_loc[k].line, p->config_loc[k].col);
@@ -355,7 +368,7 @@ static bool parse_config(struct scn_parser *p)
 {
 	scn_take(p);
 	if (scn_peek(p)->kind == SCN_TOK_EOL)
-		return scn_expected(p, "KEY=VALUE after config (keys: frames, nodes, swap, thp)");
+		return scn_expected(p, "KEY=VALUE after config (keys: frames, nodes, swap, thp, files)");
 	while (scn_peek(p)->kind != SCN_TOK_EOL)
 		if (!parse_config_pair(p))
 			return false;
@@ -678,6 +691,7 @@ static struct scenario *scenario_new(const char *path)
 	scn->config.nodes = 2;
 	scn->config.swap = 0;
 	scn->config.thp = SCN_THP_MADVISE;
+	scn->config.files = SCN_FILES_DISK;
 	scn->init.name = xstrdup("init");
 	scn->init.sym = -1;
 	scn->init.loc.file = scn->path;

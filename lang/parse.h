@@ -61,7 +61,7 @@ struct scn_scope {
 	int nr;
 };
 
-enum scn_config_key { SCN_CFG_FRAMES, SCN_CFG_NODES, SCN_CFG_SWAP, SCN_CFG_THP, SCN_NR_CFG };
+enum scn_config_key { SCN_CFG_FRAMES, SCN_CFG_NODES, SCN_CFG_SWAP, SCN_CFG_THP, SCN_CFG_FILES, SCN_NR_CFG };
 
 struct scn_parser {
 	struct scenario *scn;	/* being built; freed by scn_free() on error */

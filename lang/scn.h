@@ -218,12 +218,18 @@ struct scn_section {
 
 /* config KEY=VALUE */
 enum scn_thp { SCN_THP_NEVER, SCN_THP_MADVISE, SCN_THP_ALWAYS };
+/* config files=: what `file F SIZE` creates (an extension of SCENARIOS.md) */
+enum scn_files {
+	SCN_FILES_DISK,		/* a regular file on a disk filesystem (ext4's rules) */
+	SCN_FILES_MEMFD,	/* a memfd: a tmpfs (shmem) file */
+};
 
 struct scn_config {
 	uint64_t frames;	/* default 65536 */
 	int nodes;		/* default 2 */
 	uint64_t swap;		/* bytes; 0 = no swap (default) */
 	enum scn_thp thp;	/* default madvise */
+	enum scn_files files;	/* default disk */
 };
 
 /*

@@ -543,7 +543,8 @@ long generic_perform_write(struct file *file, const struct user_buf *buf, unsign
 			i_size_write(inode, end);
 			folio_unlock(folio);
 			folio_put(folio);
-			pagecache_isize_extended(inode, old_size, (loff_t)(pos + done));
+			if (!inode->shmem)	/* ext4 zeroes the gap; shmem_write_end does not */
+				pagecache_isize_extended(inode, old_size, (loff_t)(pos + done));
 		} else {
 			folio_unlock(folio);
 			folio_put(folio);

@@ -7,13 +7,16 @@
  *         (VMAs hold them); pread/pwrite/ftruncate entry points with their
  *         argument checks; eviction of an inode's page cache when its last
  *         reference goes.
- * A regular file has a disk (see mm/filemap.c); its s_maxbytes is
- * MAX_LFS_FILESIZE, as tmpfs's.
+ * A regular file is either on a disk filesystem with ext4's rules (a disk
+ * behind the page cache, see mm/filemap.c; s_maxbytes 16 TiB - 4 KiB) or
+ * a tmpfs file as memfd_create(2) makes (shmem: no disk; s_maxbytes
+ * MAX_LFS_FILESIZE).
  * Leaves out: directories, names, permissions, O_DIRECT, writeback.
  */
 #include <stdio.h>
 #include <string.h>
 
+#include "lib/util.h"
 #include "mm/internal.h"
 
 struct inode *inode_alloc(const char *name, bool shmem)
@@ -25,6 +28,7 @@ struct inode *inode_alloc(const char *name, bool shmem)
 		return NULL;
 	inode->i_count = 1;
 	inode->shmem = shmem;
+	inode->s_maxbytes = shmem ? (loff_t)MAX_LFS_FILESIZE : (loff_t)EXT4_MAXBYTES;
 	inode->i_ino = ++machine->next_ino;
 	snprintf(inode->name, sizeof(inode->name), "%s", name);
 	ex_lock_init(&inode->i_rwsem, &ex_class_i_rwsem);
@@ -81,16 +85,26 @@ struct file *alloc_file(struct inode *inode)
 }
 
 /**
- * file_create - a regular file of @size zero bytes, opened read-write.
- * Returns it with one reference (the scenario's), or NULL on ENOMEM.
+ * file_create - a regular file of @size zero bytes, opened read-write: on
+ * the disk filesystem, or a memfd (tmpfs) when @memfd.  Returns it with
+ * one reference (the scenario's), NULL on ENOMEM, or an ERR_PTR: -EINVAL
+ * for a negative size, -EFBIG past s_maxbytes (as ftruncate(2) on the new
+ * file would say).
  */
-struct file *file_create(const char *name, loff_t size)
+struct file *file_create(const char *name, unsigned long long size, bool memfd)
 {
-	struct inode *inode = inode_alloc(name, false);
+	struct inode *inode;
 
+	if (size > (unsigned long long)MAX_LFS_FILESIZE)
+		return ERR_PTR(-EINVAL);
+	inode = inode_alloc(name, memfd);
 	if (!inode)
 		return NULL;
-	i_size_write(inode, size);
+	if ((loff_t)size > inode->s_maxbytes) {
+		iput(inode);
+		return ERR_PTR(-EFBIG);
+	}
+	i_size_write(inode, (loff_t)size);
 	return alloc_file(inode);
 }
 
@@ -113,10 +127,15 @@ long kernel_read(struct file *file, unsigned char *buf, unsigned long len, unsig
 	return filemap_read(file->f_mapping, buf, len, pos);
 }
 
-/* pwrite(2): -EINVAL for a negative offset or one that overflows. */
+/*
+ * pwrite(2): -EINVAL for a negative offset or one that overflows
+ * (rw_verify_area); then generic_write_check_limits: -EFBIG at or past
+ * s_maxbytes, and a write that would cross it is cut short there.
+ */
 long kernel_write(struct file *file, const struct user_buf *buf, unsigned long long pos)
 {
 	struct inode *inode = file->f_inode;
+	struct user_buf b = *buf;
 	long ret;
 
 	if (pos > (unsigned long long)MAX_LFS_FILESIZE ||
@@ -124,8 +143,11 @@ long kernel_write(struct file *file, const struct user_buf *buf, unsigned long l
 		return -EINVAL;
 	if (!buf->len)
 		return 0;
+	if (pos >= (unsigned long long)inode->s_maxbytes)
+		return -EFBIG;
+	b.len = MIN(b.len, (unsigned long long)inode->s_maxbytes - pos);
 	inode_lock(inode);
-	ret = generic_perform_write(file, buf, pos);
+	ret = generic_perform_write(file, &b, pos);
 	inode_unlock(inode);
 	return ret;
 }
@@ -133,7 +155,10 @@ long kernel_write(struct file *file, const struct user_buf *buf, unsigned long l
 /**
  * do_truncate - ftruncate(2): under i_rwsem, i_size is written first, then
  * with invalidate_lock held for writing the page cache is truncated (unmap,
- * remove, unmap again) and the disk cut.  -EINVAL for a negative length.
+ * remove, unmap again) and the disk cut.  -EINVAL for a negative length,
+ * -EFBIG past s_maxbytes (inode_newsize_ok).  Growing zeroes the old last
+ * page's tail on the disk filesystem (ext4) and nothing on tmpfs
+ * (shmem_setattr does not call pagecache_isize_extended).
  * Context: takes i_rwsem, then invalidate_lock; may yield.
  */
 int do_truncate(struct file *file, unsigned long long length)
@@ -144,10 +169,12 @@ int do_truncate(struct file *file, unsigned long long length)
 
 	if (length > (unsigned long long)MAX_LFS_FILESIZE)
 		return -EINVAL;
+	if ((loff_t)length > inode->s_maxbytes)
+		return -EFBIG;
 	inode_lock(inode);
 	oldsize = i_size_read(inode);
 	i_size_write(inode, (loff_t)length);
-	if ((loff_t)length > oldsize)	/* the whole old tail, as ext4 */
+	if ((loff_t)length > oldsize && !inode->shmem)	/* the whole old tail, as ext4 */
 		pagecache_isize_extended(inode, oldsize, MAX_LFS_FILESIZE);
 	filemap_invalidate_lock(mapping);
 	truncate_pagecache(inode, (loff_t)length);

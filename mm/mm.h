@@ -219,7 +219,8 @@ int sys_madvise(struct mm_struct *mm, unsigned long addr, unsigned long len, int
 		unsigned long *progress);
 
 /* Files (models fs/: open, read, write, ftruncate) */
-struct file *file_create(const char *name, loff_t size);	/* NULL on ENOMEM */
+/* NULL on ENOMEM; ERR_PTR(-EINVAL / -EFBIG) for a bad size */
+struct file *file_create(const char *name, unsigned long long size, bool memfd);
 void fput(struct file *file);
 static inline struct file *get_file(struct file *f) { f->f_count++; return f; }
 long kernel_read(struct file *file, unsigned char *buf, unsigned long len, unsigned long long pos);

@@ -69,12 +69,20 @@
 #define RLIMIT_STACK_MAX	(8UL << 20)
 #define MAX_MAP_COUNT		65530
 #define MAX_LFS_FILESIZE	0x7fffffffffffffffULL
+/* s_maxbytes of ext4 with extents and 4 KiB blocks (probed: 16 TiB - 4 KiB) */
+#define EXT4_MAXBYTES		0xffffffff000ULL
 #define MAX_NUMNODES		64
 
 #define PAGE_ALIGN(x)		(((x) + PAGE_SIZE - 1) & PAGE_MASK)
 #define PAGE_ALIGNED(x)		(((x) & (PAGE_SIZE - 1)) == 0)
 #define offset_in_page(x)	((unsigned long)(x) & (PAGE_SIZE - 1))
 #define IS_ERR_ADDR(a)		((unsigned long)(a) >= (unsigned long)-4095)
+
+/* include/linux/err.h: an errno in a pointer */
+static inline void *ERR_PTR(long error) { return (void *)(uintptr_t)error; }
+static inline long PTR_ERR(const void *ptr) { return (long)(uintptr_t)ptr; }
+static inline bool IS_ERR(const void *ptr) { return IS_ERR_ADDR((uintptr_t)ptr); }
+static inline bool IS_ERR_OR_NULL(const void *ptr) { return !ptr || IS_ERR(ptr); }
 #define DIV_ROUND_UP_PAGES(size) (((unsigned long)(size) + PAGE_SIZE - 1) >> PAGE_SHIFT)
 
 typedef unsigned long pgoff_t;
@@ -220,7 +228,9 @@ struct inode {
 	struct ex_lock i_rwsem;
 	struct address_space i_data;
 	int i_count;			/* references: the scenario's file, open struct files */
-	bool shmem;			/* shmem (shared anonymous): no disk, swap-backed */
+	bool shmem;			/* shmem (shared anonymous, memfd): no disk, swap-backed */
+	bool i_private;			/* S_PRIVATE: the hidden file of a shared anon mapping */
+	loff_t s_maxbytes;		/* i_sb->s_maxbytes (the model has no super_block) */
 	struct xarray disk;		/* regular files: index -> saved 4 KiB block (the disk) */
 	unsigned long i_ino;
 	struct list_head i_list;	/* the machine's inodes */

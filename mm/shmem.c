@@ -8,7 +8,10 @@
  *         SIGBUS at or past i_size, rechecked under the folio lock).
  * shmem folios have no disk: they leave memory only through swap, which
  * comes later, so reclaim keeps them.
- * Leaves out: tmpfs files, huge shmem, fallocate, swap.
+ * memfd files (file_create with memfd) are shmem inodes too: pread,
+ * pwrite and truncate go through the page cache code of regular files,
+ * which knows shmem folios have no disk behind them.
+ * Leaves out: huge shmem, fallocate, swap.
  */
 #include "mm/internal.h"
 
@@ -22,6 +25,7 @@ struct file *shmem_zero_setup(unsigned long size)
 
 	if (!inode)
 		return NULL;
+	inode->i_private = true;
 	i_size_write(inode, (loff_t)size);
 	return alloc_file(inode);
 }

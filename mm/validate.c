@@ -429,8 +429,8 @@ void vm_check_leaks(void)
 
 	sbuf_init(&sb);
 	list_for_each_entry(inode, &machine->inode_list, i_list) {
-		if (inode->shmem)
-			sbuf_printf(&sb, " a shmem file with no mapping;");
+		if (inode->i_private)
+			sbuf_printf(&sb, " a shared anonymous mapping's shmem file;");
 		cached += inode->i_data.nrpages;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(gone); i++)

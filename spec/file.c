@@ -14,12 +14,14 @@
 #include "lib/util.h"
 #include "spec/internal.h"
 
-struct spec_file *spec_file_new(uint64_t size)
+struct spec_file *spec_file_new(uint64_t size, bool tmpfs)
 {
 	struct spec_file *f = xcalloc(1, sizeof(*f));
 
 	f->refs = 1;
 	f->size = size;
+	f->tmpfs = tmpfs;
+	f->maxbytes = tmpfs ? SPEC_MAX_LFS_FILESIZE : SPEC_EXT4_MAXBYTES;
 	spec_pm_init(&f->pages);
 	return f;
 }
@@ -66,24 +68,26 @@ static void file_zero(struct spec_file *f, uint64_t from, uint64_t to)
  * the old last page's bytes [old, min(new, round_up(old, 4096))) become
  * zero before the data is written over them, so what stays zero is
  * [old, min(OFF, round_up(old))); every byte beyond the old last page
- * reads zero until written (no page beyond it is stored).  tmpfs keeps
- * those bytes instead; the model's regular files are ext4's.
+ * reads zero until written (no page beyond it is stored).  tmpfs
+ * (config files=memfd) keeps those bytes instead (probed).
  */
 static void file_grow(struct spec_file *f, uint64_t size)
 {
 	uint64_t old = f->size;
 	uint64_t tail_end = (old + SPEC_PAGE_MASK) & ~SPEC_PAGE_MASK;
 
-	file_zero(f, old, MIN(size, tail_end));
+	if (!f->tmpfs)
+		file_zero(f, old, MIN(size, tail_end));
 	f->size = size;
 }
 
-/* truncate up: ext4 zeroes the whole tail of the old last page (probed). */
+/* truncate up: ext4 zeroes the whole tail of the old last page, tmpfs nothing (probed). */
 static void file_grow_truncate(struct spec_file *f, uint64_t size)
 {
 	uint64_t tail_end = (f->size + SPEC_PAGE_MASK) & ~SPEC_PAGE_MASK;
 
-	file_zero(f, f->size, tail_end);
+	if (!f->tmpfs)
+		file_zero(f, f->size, tail_end);
 	f->size = size;
 }
 
@@ -126,8 +130,10 @@ int spec_do_pread(const struct spec_file *f, uint64_t off, uint64_t len, unsigne
  * spec_do_pwrite - pwrite F OFF DATA (docs/semantics.md, "Files").
  *
  * EINVAL if OFF > MAX_LFS_FILESIZE or OFF + len > MAX_LFS_FILESIZE; empty
- * DATA: ok, no effect; otherwise the file grows to OFF + len if that is
- * beyond i_size ("Growing"), then the bytes are written.
+ * DATA: ok, no effect; EFBIG if OFF is at or past the filesystem's largest
+ * file size, and only the bytes below it are written; otherwise the file
+ * grows to OFF + len if that is beyond i_size ("Growing"), then the bytes
+ * are written.
  */
 int spec_do_pwrite(struct spec_file *f, uint64_t off, const struct scn_data *d)
 {
@@ -137,6 +143,9 @@ int spec_do_pwrite(struct spec_file *f, uint64_t off, const struct scn_data *d)
 		return -EINVAL;
 	if (!len)
 		return 0;
+	if (off >= f->maxbytes)
+		return -EFBIG;
+	len = MIN(len, f->maxbytes - off);
 	if (off + len > f->size)
 		file_grow(f, off + len);
 	for (pos = off; pos < off + len;) {
@@ -183,11 +192,10 @@ static void drop_private_copies(struct spec *s, const struct spec_file *f, uint6
  * spec_do_truncate - truncate F SIZE (docs/semantics.md, "Files" and
  * "Truncate and mappings").
  *
- * SIZE > MAX_LFS_FILESIZE: EINVAL.  semantics.md says EFBIG, but
- * ftruncate(2) takes a signed off_t and Linux returns EINVAL for a
- * negative length before any size check (probe: ftruncate(fd, -1) = -1
- * EINVAL on tmpfs and ext4); EFBIG only comes from a filesystem's
- * s_maxbytes, which is MAX_LFS_FILESIZE for tmpfs and cannot be exceeded.
+ * SIZE > MAX_LFS_FILESIZE: EINVAL.  ftruncate(2) takes a signed off_t and
+ * Linux returns EINVAL for a negative length before any size check
+ * (probe: ftruncate(fd, -1) = -1 EINVAL on tmpfs and ext4).  SIZE past
+ * the filesystem's largest file size: EFBIG (ext4: 16 TiB - 4 KiB).
  *
  * SIZE <= i_size: i_size = SIZE, pages >= hole = ceil(SIZE/4096) are gone
  * (from the file and as private copies in private mappings), the tail of
@@ -204,6 +212,8 @@ int spec_do_truncate(struct spec *s, struct spec_file *f, uint64_t size)
 
 	if (size > SPEC_MAX_LFS_FILESIZE)
 		return -EINVAL;
+	if (size > f->maxbytes)
+		return -EFBIG;
 	if (size > f->size) {
 		file_grow_truncate(f, size);
 		return 0;

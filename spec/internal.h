@@ -84,10 +84,15 @@ void spec_page_zero(struct spec_page *p, uint64_t off, uint64_t len);
 struct spec_file {
 	int refs;		/* the symbol table's reference, plus one per mapping piece */
 	uint64_t size;		/* i_size */
+	bool tmpfs;		/* config files=memfd (and shmem): growing zeroes nothing */
+	uint64_t maxbytes;	/* the filesystem's largest file size */
 	struct spec_pagemap pages;	/* key: page index */
 };
 
-struct spec_file *spec_file_new(uint64_t size);
+/* ext4 with extents and 4 KiB blocks (probed) */
+#define SPEC_EXT4_MAXBYTES	0xffffffff000ULL
+
+struct spec_file *spec_file_new(uint64_t size, bool tmpfs);
 struct spec_file *spec_file_get(struct spec_file *f);
 void spec_file_put(struct spec_file *f);
 /* ceil(size / 4096): the first page index that SIGBUSes. */
@@ -137,6 +142,7 @@ struct spec_mm {
 
 struct spec {
 	enum scn_thp thp;
+	bool memfd;			/* config files=memfd */
 	struct spec_mm **procs;		/* by symbol index; NULL: does not exist */
 	size_t nr_procs;
 	struct spec_file **files;	/* by symbol index; NULL: not created */

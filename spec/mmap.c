@@ -103,7 +103,7 @@ int spec_do_mmap(struct spec *s, struct spec_mm *mm, const struct scn_stmt *st,
 		v.pgoff = pgoff;
 	} else if (shared) {
 		v.kind = SPEC_SHARED_ANON;
-		v.file = spec_file_new(len);	/* the hidden shmem file */
+		v.file = spec_file_new(len, true);	/* the hidden shmem file */
 		v.pgoff = 0;
 	} else {
 		v.kind = SPEC_PRIVATE_ANON;

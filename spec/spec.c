@@ -38,6 +38,7 @@ struct spec *spec_create(const struct scenario *scn)
 	struct spec *s = xcalloc(1, sizeof(*s));
 
 	s->thp = scn ? scn->config.thp : SCN_THP_MADVISE;
+	s->memfd = scn && scn->config.files == SCN_FILES_MEMFD;
 	return s;
 }
 
@@ -207,9 +208,13 @@ static void exec_file(struct exec_ctx *c)
 			set_err(c->out, -EINVAL);	/* a negative off_t, as for truncate */
 			return;
 		}
+		if (c->a->len > (c->s->memfd ? SPEC_MAX_LFS_FILESIZE : SPEC_EXT4_MAXBYTES)) {
+			set_err(c->out, -EFBIG);
+			return;
+		}
 		slot = file_slot(c->s, c->st->file);
 		spec_file_put(*slot);	/* mappings of an old F keep it alive */
-		*slot = spec_file_new(c->a->len);
+		*slot = spec_file_new(c->a->len, c->s->memfd);
 		set_result(c->out, 0);
 		return;
 	case SCN_OP_PREAD:

@@ -161,8 +161,8 @@ struct file *mmtest_file(struct mmtest *t, const char *name, loff_t size)
 {
 	struct file *f;
 
-	MM_CALL(t, f = file_create(name, size));
-	T_ASSERT(f);
+	MM_CALL(t, f = file_create(name, (unsigned long long)size, false));
+	T_ASSERT(!IS_ERR_OR_NULL(f));
 	return f;
 }
 

@@ -51,13 +51,19 @@ static struct scenario t_scn;
 static struct scn_outcome t_model;		/* the model's outcome, when set */
 static const struct scn_outcome *t_pmodel;
 
-static struct spec *mk(enum scn_thp thp)
+static struct spec *mk_files(enum scn_thp thp, enum scn_files files)
 {
 	memset(&t_scn, 0, sizeof(t_scn));
 	t_scn.config.thp = thp;
+	t_scn.config.files = files;
 	t_scn.nr_syms = NSYM;
 	t_pmodel = NULL;
 	return spec_create(&t_scn);
+}
+
+static struct spec *mk(enum scn_thp thp)
+{
+	return mk_files(thp, SCN_FILES_DISK);
 }
 
 /* The model ran out of memory after @progress pages (NULL model when < 0). */
@@ -336,13 +342,35 @@ TEST(spec_process_esrch)
 /* ------------------------------------------------------------------ */
 /* Files */
 
-TEST(spec_file_pread_pwrite)
+#define EXT4MAX 0xffffffff000ULL
+
+/* ext4's largest file (probed): EFBIG past it, a pwrite across it is cut short */
+TEST(spec_file_ext4_maxbytes)
 {
 	struct spec *s = mk(SCN_THP_MADVISE);
+	unsigned char b[4];
+
+	T_EQ(file_op(s, SCN_OP_FILE, F, MAXLFS + 1), -EINVAL);
+	T_EQ(file_op(s, SCN_OP_FILE, F, EXT4MAX + 1), -EFBIG);
+	T_EQ(file_op(s, SCN_OP_FILE, F, EXT4MAX), 0);
+	T_EQ(file_op(s, SCN_OP_TRUNCATE, F, EXT4MAX + 1), -EFBIG);
+	T_EQ(file_op(s, SCN_OP_TRUNCATE, F, MAXLFS + 1), -EINVAL);
+	T_EQ(file_op(s, SCN_OP_TRUNCATE, F, 0), 0);
+	T_EQ(pwrite_d(s, F, EXT4MAX, str("x")), -EFBIG);
+	T_EQ(pwrite_d(s, F, EXT4MAX, str("")), 0);		/* nothing to write: no check */
+	T_EQ(pwrite_d(s, F, EXT4MAX - 1, str("xy")), 0);	/* one byte written */
+	T_EQ(pread_(s, F, EXT4MAX - 2, 4, b, sizeof(b)), 2);
+	T_MEMEQ(b, "\0x", 2);
+	spec_destroy(s);
+}
+
+TEST(spec_file_pread_pwrite)
+{
+	struct spec *s = mk_files(SCN_THP_MADVISE, SCN_FILES_MEMFD);
 	unsigned char b[16];
 
 	T_EQ(file_op(s, SCN_OP_FILE, F, MAXLFS + 1), -EINVAL);	/* a negative off_t */
-	T_EQ(file_op(s, SCN_OP_FILE, F2, MAXLFS), 0);
+	T_EQ(file_op(s, SCN_OP_FILE, F2, MAXLFS), 0);		/* tmpfs: up to MAX_LFS_FILESIZE */
 	T_EQ(file_op(s, SCN_OP_FILE, F, 10000), 0);
 	T_EQ(prdf(s, F, 0, 20000, 10000), 0);			/* SIZE zero bytes, short at EOF */
 	T_EQ(prdf(s, F, 9990, 100, 10), 0);
@@ -410,6 +438,27 @@ TEST(spec_file_growing_rule)
 	T_EQ(wr(s, P, a + 5001, 0xee, 2 * PG - 5001), 0);
 	T_EQ(file_op(s, SCN_OP_TRUNCATE, F, 5001), 0);
 	T_EQ(rdf(s, P, a + 5001, 2 * PG - 5001), 0);
+	spec_destroy(s);
+}
+
+/* tmpfs (config files=memfd): growing zeroes nothing (probed) */
+TEST(spec_file_growing_tmpfs)
+{
+	struct spec *s = mk_files(SCN_THP_MADVISE, SCN_FILES_MEMFD);
+	uint64_t a;
+
+	proc_op(s, SCN_OP_PROC, P, -1);
+	file_op(s, SCN_OP_FILE, F, 1000);
+	a = (uint64_t)mmap_(s, P, ANY, 2 * PG, RW, SHRD, F, 0);
+	T_EQ(wr(s, P, a + 1000, 0xee, PG - 1000), 0);		/* beyond EOF, same page */
+	T_EQ(file_op(s, SCN_OP_TRUNCATE, F, 2000), 0);		/* grow within the page */
+	T_EQ(rdf(s, P, a + 1000, PG - 1000), 0xee);		/* kept */
+	T_EQ(prdf(s, F, 1000, 2000, 1000), 0xee);
+	T_EQ(pwrite_d(s, F, 2999, str("k")), 0);		/* grow 2000 -> 3000 */
+	T_EQ(rdf(s, P, a + 2000, 999), 0xee);
+	T_EQ(rdf(s, P, a + 3000, PG - 3000), 0xee);
+	T_EQ(file_op(s, SCN_OP_TRUNCATE, F, 3000), 0);		/* same size: the tail is zeroed */
+	T_EQ(rdf(s, P, a + 3000, PG - 3000), 0);
 	spec_destroy(s);
 }
 
