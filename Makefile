@@ -28,7 +28,7 @@ CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=a
 LDFLAGS += -fsanitize=$(SANITIZE)
 endif
 
-LIB_SRCS := $(sort $(wildcard lib/*.c mm/*.c explore/*.c lang/*.c spec/*.c))
+LIB_SRCS := $(sort $(wildcard lib/*.c mm/*.c explore/*.c lang/*.c spec/*.c conform/*.c))
 CLI_SRCS := $(sort $(wildcard cli/*.c))
 TEST_SRCS := $(sort $(wildcard tests/*.c tests/unit/*.c))
 
@@ -71,7 +71,7 @@ gallery: deps $(O)/rmaplab
 
 lint:
 	cppcheck --std=c11 --quiet --error-exitcode=1 --enable=warning,performance,portability \
-		--suppress=missingIncludeSystem -I. lib mm explore lang spec cli
+		--suppress=missingIncludeSystem -I. lib mm explore lang spec conform cli
 
 clean:
 	rm -rf build
