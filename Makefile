@@ -3,6 +3,8 @@
 # Targets:
 #   all (default)  build/rmaplab and build/librmaplab.a
 #   test           build and run every test; last line "N passed, N failed"
+#                  (also builds $(O)/mutant/rmaplab, a deliberately wrong model that
+#                  the conformance tests must catch)
 #   asan           the tests under AddressSanitizer + UBSan (LeakSanitizer on), in build/asan
 #   gallery        run every shipped scenario through rmaplab run (the README's main job)
 #   test-long      the long randomised differential run (10,000 sequences)
@@ -56,8 +58,16 @@ $(O)/rmaplab: $(CLI_OBJS) $(O)/librmaplab.a
 $(O)/rltest: $(TEST_OBJS) $(O)/librmaplab.a
 	$(CC) $(LDFLAGS) -o $@ $(TEST_OBJS) $(O)/librmaplab.a $(LDLIBS)
 
-test: deps $(O)/rltest $(O)/rmaplab
-	RMAPLAB=$(O)/rmaplab $(O)/rltest $(TESTFLAGS)
+# The same sources with one behaviour flipped (mm/truncate.c): `rmaplab
+# conform` must tell it from Linux.  A sub-make, so it has its own objects.
+MUTANT_FLAGS := -DRMAPLAB_MUTANT_TRUNCATE_KEEPS_TAIL
+
+mutant:
+	@$(MAKE) --no-print-directory O=$(O)/mutant CFLAGS_EXTRA="$(CFLAGS_EXTRA) $(MUTANT_FLAGS)" \
+		$(O)/mutant/rmaplab
+
+test: deps $(O)/rltest $(O)/rmaplab mutant
+	RMAPLAB=$(O)/rmaplab RMAPLAB_MUTANT=$(O)/mutant/rmaplab $(O)/rltest $(TESTFLAGS)
 
 test-long: $(O)/rltest $(O)/rmaplab
 	RMAPLAB=$(O)/rmaplab $(O)/rltest --filter differential --param sequences=10000 $(TESTFLAGS)
@@ -76,6 +86,6 @@ lint:
 clean:
 	rm -rf build
 
-.PHONY: all deps test test-long asan gallery lint clean
+.PHONY: all deps mutant test test-long asan gallery lint clean
 
 -include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(TEST_OBJS:.o=.d)

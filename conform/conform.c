@@ -2,10 +2,12 @@
  * conform/conform.c - the kernel, the model and the reference semantics
  * in lockstep (see conform.h)
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statfs.h>
 #include <sys/utsname.h>
 
 #include "conform/conform.h"
@@ -324,9 +326,25 @@ void cf_result_free(struct cf_result *res)
 /* ------------------------------------------------------------------ */
 /* reports */
 
+#define EXT4_SUPER_MAGIC	0xEF53
+
+/* "memfd", or "disk (ext4 /tmp)": the model's disk files follow ext4. */
 static const char *files_name(enum scn_files f)
 {
-	return f == SCN_FILES_MEMFD ? "memfd" : "disk";
+	static char buf[300];
+	struct statfs sf;
+	const char *dir = cf_disk_dir();
+
+	if (f == SCN_FILES_MEMFD)
+		return "memfd";
+	if (statfs(dir, &sf))
+		snprintf(buf, sizeof(buf), "disk (%s: %s)", dir, strerror(errno));
+	else if (sf.f_type == EXT4_SUPER_MAGIC)
+		snprintf(buf, sizeof(buf), "disk (ext4 %s)", dir);
+	else
+		snprintf(buf, sizeof(buf), "disk (%s is not ext4 but fs 0x%lx: the model follows "
+			 "ext4)", dir, (unsigned long)sf.f_type);
+	return buf;
 }
 
 static const char *verdict_name(enum cf_verdict v)
@@ -443,6 +461,8 @@ static void print_json(const struct cf_result *res, FILE *out)
 	sbuf_puts(&sb, ", \"kernel\": ");
 	sbuf_json_string(&sb, cf_kernel_version());
 	sbuf_puts(&sb, ", \"files\": ");
+	sbuf_json_string(&sb, res->files == SCN_FILES_MEMFD ? "memfd" : "disk");
+	sbuf_puts(&sb, ", \"files_detail\": ");
 	sbuf_json_string(&sb, files_name(res->files));
 	sbuf_puts(&sb, ", \"result\": ");
 	sbuf_json_string(&sb, verdict_name(res->verdict));

@@ -239,7 +239,7 @@ static void gen_stmt(struct gen *g)
 {
 	static const char *const advice[] = {
 		"dontneed", "dontneed", "dontneed", "willneed", "cold", "populate_read",
-		"populate_write", "hugepage", "nohugepage",
+		"populate_write", "hugepage", "nohugepage", "collapse",
 	};
 	unsigned x = (unsigned)pick(g, 100);
 	char addr[64];

@@ -84,7 +84,13 @@ static int madvise_willneed(struct vm_area_struct *vma, unsigned long start, uns
  * shmem), not marked nohugepage, and contain a 2 MiB-aligned 2 MiB range.
  * Each aligned range of [start, end) with no page table fails as
  * SCAN_PMD_NULL (-EINVAL); ranges with ptes would be collapsed - the
- * collapse itself comes with THP, so they count as done.
+ * collapse itself comes with THP, so they count as done.  Success is
+ * "every aligned range collapsed", counted as (hend - hstart) >>
+ * PMD_SHIFT in unsigned arithmetic: [start, end) with no 2 MiB boundary
+ * in [start, end] (hend < hstart) can never succeed and fails as
+ * SCAN_FAIL, -EINVAL, while one that holds a boundary but no whole range
+ * (hend == hstart) succeeds with nothing to do (found by rmaplab conform
+ * on Linux 6.18: tests/conform/regress-collapse-no-aligned-range.scn).
  */
 static int madvise_collapse(struct vm_area_struct *vma, unsigned long start, unsigned long end)
 {
@@ -94,7 +100,7 @@ static int madvise_collapse(struct vm_area_struct *vma, unsigned long start, uns
 	int nr = 0, done = 0;
 
 	if (!anon || (vma->vm_flags & VM_NOHUGEPAGE) || vstart + PMD_SIZE > vma->vm_end ||
-	    vstart < vma->vm_start)
+	    vstart < vma->vm_start || hend < hstart)
 		return -EINVAL;
 	for (unsigned long addr = hstart; addr < hend; addr += PMD_SIZE, nr++)
 		if (walk_pte_table(vma->vm_mm, addr))

@@ -9,6 +9,12 @@
  *   # run: unimplemented  the run must stop at a statement of a later issue
  * tests/scenarios/bad/ holds parse-error files; tests/unit/test_lang.c
  * checks those.
+ *
+ * Every .scn file under tests/conform/ (the conformance corpus) is two
+ * tests, one per file mode: it is run as `rmaplab conform --files=MODE`
+ * runs it, on this machine's kernel and on the model, and must pass on
+ * both.  A file that is about one filesystem says so in a comment line of
+ * its own: `# conform: disk` or `# conform: memfd`.
  */
 #include <dirent.h>
 #include <stdio.h>
@@ -16,6 +22,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "conform/conform.h"
 #include "explore/interp.h"
 #include "lib/util.h"
 #include "tests/test.h"
@@ -24,20 +31,22 @@ struct scn_test {
 	char *path;
 };
 
-/* The `# run:` line of a file: "pass" (default), "fail KIND", "unimplemented". */
-static void expected_outcome(const char *path, char *buf, size_t size)
+/* The value of a `# KEY:` comment line of a file, or @def. */
+static void file_directive(const char *path, const char *key, const char *def, char *buf,
+			   size_t size)
 {
 	FILE *f = fopen(path, "r");
 	char line[512];
+	size_t klen = strlen(key);
 
-	snprintf(buf, size, "pass");
+	snprintf(buf, size, "%s", def);
 	if (!f)
 		return;
 	while (fgets(line, sizeof(line), f)) {
-		char *p = strstr(line, "# run:");
+		char *p = strstr(line, key);
 
 		if (p && p == line + strspn(line, " \t")) {
-			p += 6;
+			p += klen;
 			p += strspn(p, " \t");
 			p[strcspn(p, "\r\n")] = '\0';
 			snprintf(buf, size, "%s", p);
@@ -45,6 +54,12 @@ static void expected_outcome(const char *path, char *buf, size_t size)
 		}
 	}
 	fclose(f);
+}
+
+/* The `# run:` line of a file: "pass" (default), "fail KIND", "unimplemented". */
+static void expected_outcome(const char *path, char *buf, size_t size)
+{
+	file_directive(path, "# run:", "pass", buf, size);
 }
 
 static void run_scenario_test(void *arg)
@@ -76,6 +91,36 @@ static void run_scenario_test(void *arg)
 	if (rep.violation.kind && strcmp(got, want))
 		t_log("%s", rep.violation.message);
 	ex_run_report_free(&rep);
+	scn_free(scn);
+}
+
+struct conform_test {
+	char *path;
+	enum scn_files files;
+};
+
+static void run_conform_test(void *arg)
+{
+	struct conform_test *t = arg;
+	struct cf_result res;
+	struct scn_error err;
+	struct scenario *scn = scn_parse_file(t->path, &err);
+
+	if (!scn)
+		t_fail_noreturn(__FILE__, __LINE__, "%s", err.msg);
+	scn->config.files = t->files;
+	cf_conform(scn, false, &res);
+	if (res.verdict != CF_PASS) {
+		char *report = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&report, &len);
+
+		cf_print(&res, 0, f);
+		fclose(f);
+		t_fail(__FILE__, __LINE__, "%s", report);
+		free(report);
+	}
+	cf_result_free(&res);
 	scn_free(scn);
 }
 
@@ -142,6 +187,31 @@ void t_register_scenario_tests(void)
 		t->path = paths[i];
 		t_register_dynamic(name, run_scenario_test, t);
 		free(name);
+	}
+	free(paths);
+
+	paths = NULL;
+	nr = cap = 0;
+	collect("tests/conform", &paths, &nr, &cap);
+	for (int i = 0; i < nr; i++) {
+		static const char *const modes[] = { [SCN_FILES_DISK] = "disk",
+						     [SCN_FILES_MEMFD] = "memfd" };
+		char only[32];
+
+		file_directive(paths[i], "# conform:", "", only, sizeof(only));
+		for (int m = 0; m < 2; m++) {
+			struct conform_test *t;
+			char *name;
+
+			if (only[0] && strcmp(only, modes[m]))
+				continue;
+			t = xcalloc(1, sizeof(*t));
+			t->path = paths[i];
+			t->files = (enum scn_files)m;
+			name = xasprintf("conform:%s:%s", paths[i], modes[m]);
+			t_register_dynamic(name, run_conform_test, t);
+			free(name);
+		}
 	}
 	free(paths);
 }

@@ -20,10 +20,10 @@ static const char *bin(void)
 	return b ? b : "build/rmaplab";
 }
 
-/* Run `rmaplab ARGS`; returns the exit code, the output (stdout+stderr) in *out. */
-static int run(const char *args, char **out)
+/* Run `PROGRAM ARGS`; returns the exit code, the output (stdout+stderr) in *out. */
+static int run_program(const char *program, const char *args, char **out)
 {
-	char *cmd = xasprintf("%s %s 2>&1", bin(), args);
+	char *cmd = xasprintf("%s %s 2>&1", program, args);
 	FILE *p = popen(cmd, "r");
 	struct sbuf sb;
 	int c, status;
@@ -36,6 +36,11 @@ static int run(const char *args, char **out)
 	free(cmd);
 	*out = sbuf_detach(&sb);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static int run(const char *args, char **out)
+{
+	return run_program(bin(), args, out);
 }
 
 static void write_file(const char *path, const char *text)
@@ -212,4 +217,166 @@ TEST(cli_json_is_well_formed)
 	run("run --json build/cli-fail.scn", &out);
 	T_ASSERT(strstr(out, "\"kind\": \"expect\""));
 	free(out);
+}
+
+/* ------------------------------------------------------------------ */
+/* rmaplab conform */
+
+static void write_conform_files(void)
+{
+	write_file("build/cf-pass.scn",
+		   "init\n  proc P\n  file F 8K\n  pwrite F 0 'a'*8K\n"
+		   "  s = mmap P any 8K rw shared file F 0\n  fork P C\n  write C s+10 \"child\"\n"
+		   "  read P s+10 5 == \"child\"\n  check\n  truncate F 5000\n"
+		   "  read P s+5000 100 == 0x00*100\n  read C s+4K 1 == \"a\"\n");
+	write_file("build/cf-wrong.scn", "init\n  proc P\n  a = mmap P any 4K rw private\n"
+		   "  read P a 1 == \"x\"\n");
+	write_file("build/cf-later.scn", "init\n  proc P\n  a = mmap P any 4K rw private\n"
+		   "  b = mremap P a 4K 8K maymove\n");
+	write_file("build/cf-bad.scn", "init\n  proc P\n  read P\n");
+}
+
+TEST(cli_conform_exit_codes)
+{
+	char *out;
+
+	write_conform_files();
+	T_EQ(run("conform build/cf-pass.scn", &out), 0);
+	/* every report names the oracle: the kernel's version and the file mode */
+	T_ASSERT(strstr(out, "PASS build/cf-pass.scn: 10 statements agree") &&
+		 strstr(out, "1 model-only") && strstr(out, "[Linux ") &&
+		 strstr(out, "files=disk"));
+	free(out);
+	T_EQ(run("conform --files=memfd build/cf-pass.scn", &out), 0);
+	T_ASSERT(strstr(out, "files=memfd"));
+	free(out);
+	T_EQ(run("conform build/cf-wrong.scn", &out), 1);
+	T_ASSERT(strstr(out, "DIFFERENT build/cf-wrong.scn:4: read P a 1 == \"x\"") &&
+		 strstr(out, "kernel") && strstr(out, "x\"00\""));
+	free(out);
+	T_EQ(run("conform build/cf-later.scn", &out), 3);
+	T_ASSERT(strstr(out, "NOT RUN") && strstr(out, "'mremap'"));
+	free(out);
+	T_EQ(run("conform build/cf-bad.scn", &out), 2);
+	T_ASSERT(strstr(out, "build/cf-bad.scn:3:9: error:"));
+	free(out);
+	T_EQ(run("conform build/cf-pass.scn build/cf-wrong.scn", &out), 1);
+	free(out);
+	T_EQ(run("conform -v build/cf-pass.scn", &out), 0);
+	T_ASSERT(strstr(out, "kernel: skipped (check is model-only)") &&
+		 strstr(out, "kernel: \"child\"") && strstr(out, "model: \"child\""));
+	free(out);
+}
+
+TEST(cli_conform_usage_errors)
+{
+	char *out;
+
+	write_conform_files();
+	T_EQ(run("conform", &out), 2);
+	free(out);
+	T_EQ(run("conform --files=nfs build/cf-pass.scn", &out), 2);
+	T_ASSERT(strstr(out, "disk or memfd"));
+	free(out);
+	T_EQ(run("conform --files", &out), 2);
+	free(out);
+	T_EQ(run("conform --random 0", &out), 2);
+	free(out);
+	T_EQ(run("conform --random ten", &out), 2);
+	free(out);
+	T_EQ(run("conform --random 2 --seed -1", &out), 2);
+	free(out);
+	T_EQ(run("conform --random 2 build/cf-pass.scn", &out), 2);
+	T_ASSERT(strstr(out, "not both"));
+	free(out);
+	T_EQ(run("conform --bogus build/cf-pass.scn", &out), 2);
+	free(out);
+	T_EQ(run("--help", &out), 0);
+	T_ASSERT(strstr(out, "rmaplab conform FILE...") && strstr(out, "--random N") &&
+		 strstr(out, "--files=disk|memfd"));
+	free(out);
+}
+
+TEST(cli_conform_json_is_well_formed)
+{
+	const char *const files[] = { "build/cf-pass.scn", "build/cf-wrong.scn",
+				      "build/cf-later.scn" };
+	char *out, *cmd;
+
+	write_conform_files();
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+		const char *end;
+
+		cmd = xasprintf("conform --json %s", files[i]);
+		run(cmd, &out);
+		end = json_value(out);
+		if (!end || *ws(end))
+			t_fail(__FILE__, __LINE__, "%s: not one JSON document:\n%s", files[i], out);
+		T_ASSERT(strstr(out, "\"kernel\": \"Linux ") && strstr(out, "\"steps\"") &&
+			 strstr(out, "\"difference\""));
+		free(out);
+		free(cmd);
+	}
+}
+
+/* Random scenarios: a run is a function of N and the seed; CI runs 300 of each mode. */
+TEST(cli_conform_random)
+{
+	long long n = t_param("conform_random", 300);
+	char *out, *again, *cmd;
+
+	for (int memfd = 0; memfd < 2; memfd++) {
+		cmd = xasprintf("conform --random %lld --seed %llu --files=%s --out build", n,
+				(unsigned long long)t_seed(), memfd ? "memfd" : "disk");
+		T_EQ(run(cmd, &out), 0);
+		if (!strstr(out, "PASS") || !strstr(out, "no difference"))
+			t_fail(__FILE__, __LINE__, "%s:\n%s", cmd, out);
+		free(out);
+		free(cmd);
+	}
+	T_EQ(run("conform --random 5 --seed 77 2>/dev/null", &out), 0);
+	T_EQ(run("conform --random 5 --seed 77 2>/dev/null", &again), 0);
+	T_STREQ(out, again);
+	T_ASSERT(strstr(out, "PASS 5 random scenarios (seeds 77..81"));
+	free(out);
+	free(again);
+}
+
+/*
+ * The build with one behaviour flipped (make test's build/mutant: the
+ * partial page at a truncated EOF keeps its old tail) must be caught, by a
+ * scenario and by random scenarios, and the shrunk reproducer must pass on
+ * the real model.
+ */
+TEST(cli_conform_catches_the_mutant)
+{
+	const char *mutant = getenv("RMAPLAB_MUTANT");
+	char *out, *cmd, *path;
+
+	if (!mutant)
+		t_fail_noreturn(__FILE__, __LINE__,
+				"RMAPLAB_MUTANT is not set: run the tests with make test");
+	write_conform_files();
+	T_EQ(run_program(mutant, "conform build/cf-pass.scn", &out), 1);
+	if (!strstr(out, "DIFFERENT build/cf-pass.scn:11: read P s+5000 100") ||
+	    !strstr(out, "0x00*100") || !strstr(out, "'a'*100") ||
+	    !strstr(out, "the model's result is not the kernel's"))
+		t_fail(__FILE__, __LINE__, "the mutant was not caught as expected:\n%s", out);
+	free(out);
+
+	/* random scenarios find it too, and shrink it */
+	T_EQ(system("rm -rf build/mutant-out && mkdir -p build/mutant-out"), 0);
+	T_EQ(run_program(mutant, "conform --random 300 --seed 1 --out build/mutant-out", &out), 1);
+	path = strstr(out, "still differs is ");
+	if (!path)
+		t_fail_noreturn(__FILE__, __LINE__, "no reproducer:\n%s", out);
+	path += strlen("still differs is ");
+	path[strcspn(path, "\n")] = '\0';
+	cmd = xasprintf("conform %s", path);
+	free(out);
+	T_EQ(run_program(mutant, cmd, &out), 1);	/* the reproducer reproduces */
+	free(out);
+	T_EQ(run(cmd, &out), 0);			/* and the real model passes it */
+	free(out);
+	free(cmd);
 }
