@@ -259,7 +259,7 @@ static void do_pread(struct file *file, const struct scn_args *a, struct scn_out
 	unsigned long long size = (unsigned long long)file->f_inode->i_size;
 	unsigned long len = a->off < size ? (unsigned long)MIN(a->len, size - a->off) : 0;
 	unsigned char *buf = xmalloc(len ? len : 1);
-	long n = kernel_read(file, buf, len, a->off);
+	long n = kernel_read(file, buf, len, a->len, a->off);
 
 	if (n < 0) {
 		free(buf);

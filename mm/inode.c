@@ -117,30 +117,56 @@ void fput(struct file *file)
 	vm_free(VM_ALLOC_FILE, file);
 }
 
-/* pread(2): -EINVAL for a negative offset; the bytes read or -ENOMEM. */
-long kernel_read(struct file *file, unsigned char *buf, unsigned long len, unsigned long long pos)
+/**
+ * rw_verify - the checks pread(2) and pwrite(2) make before any I/O, in
+ * their order: a negative offset is -EINVAL (ksys_pread64); a buffer that
+ * reaches past TASK_SIZE is -EFAULT (access_ok in vfs_read); an end past
+ * MAX_LFS_FILESIZE is -EINVAL (rw_verify_area).  The language's reads and
+ * writes name no buffer: it is at RW_USER_BUF, in a process of its own
+ * (rmaplab conform's runner puts its buffer there), so @count bytes fit
+ * when RW_USER_BUF + @count <= TASK_SIZE (probed on Linux 6.18).
+ */
+int rw_verify(unsigned long long pos, unsigned long long count)
 {
 	if (pos > (unsigned long long)MAX_LFS_FILESIZE)
 		return -EINVAL;
-	if (!len)
-		return 0;
-	return filemap_read(file->f_mapping, buf, len, pos);
+	if (count > TASK_SIZE - RW_USER_BUF)
+		return -EFAULT;
+	if (count > (unsigned long long)MAX_LFS_FILESIZE - pos)
+		return -EINVAL;
+	return 0;
 }
 
 /*
- * pwrite(2): -EINVAL for a negative offset or one that overflows
- * (rw_verify_area); then generic_write_check_limits: -EFBIG at or past
- * s_maxbytes, and a write that would cross it is cut short there.
+ * pread(2) of @count bytes at @pos into @buf, which holds @size: the
+ * checks of rw_verify, then at most min(@count, @size) bytes, fewer at
+ * EOF.  Returns the bytes read or -ENOMEM.
+ */
+long kernel_read(struct file *file, unsigned char *buf, unsigned long size,
+		 unsigned long long count, unsigned long long pos)
+{
+	int err = rw_verify(pos, count);
+
+	if (err)
+		return err;
+	if (!count || !size)
+		return 0;
+	return filemap_read(file->f_mapping, buf, (unsigned long)MIN(count, size), pos);
+}
+
+/*
+ * pwrite(2): the checks of rw_verify; then generic_write_check_limits:
+ * -EFBIG at or past s_maxbytes, and a write that would cross it is cut
+ * short there.
  */
 long kernel_write(struct file *file, const struct user_buf *buf, unsigned long long pos)
 {
 	struct inode *inode = file->f_inode;
 	struct user_buf b = *buf;
-	long ret;
+	long ret = rw_verify(pos, buf->len);
 
-	if (pos > (unsigned long long)MAX_LFS_FILESIZE ||
-	    buf->len > (unsigned long long)MAX_LFS_FILESIZE - pos)
-		return -EINVAL;
+	if (ret)
+		return ret;
 	if (!buf->len)
 		return 0;
 	if (pos >= (unsigned long long)inode->s_maxbytes)
@@ -157,8 +183,9 @@ long kernel_write(struct file *file, const struct user_buf *buf, unsigned long l
  * with invalidate_lock held for writing the page cache is truncated (unmap,
  * remove, unmap again) and the disk cut.  -EINVAL for a negative length,
  * -EFBIG past s_maxbytes (inode_newsize_ok).  Growing zeroes the old last
- * page's tail on the disk filesystem (ext4) and nothing on tmpfs
- * (shmem_setattr does not call pagecache_isize_extended).
+ * page's tail on the disk filesystem (ext4, which also runs
+ * truncate_pagecache at the new size) and nothing on tmpfs (shmem_setattr
+ * only sets i_size when the file grows).
  * Context: takes i_rwsem, then invalidate_lock; may yield.
  */
 int do_truncate(struct file *file, unsigned long long length)
@@ -174,7 +201,12 @@ int do_truncate(struct file *file, unsigned long long length)
 	inode_lock(inode);
 	oldsize = i_size_read(inode);
 	i_size_write(inode, (loff_t)length);
-	if ((loff_t)length > oldsize && !inode->shmem)	/* the whole old tail, as ext4 */
+	if ((loff_t)length > oldsize && inode->shmem) {
+		/* shmem_setattr: growing a tmpfs file touches no page */
+		inode_unlock(inode);
+		return 0;
+	}
+	if ((loff_t)length > oldsize)	/* the whole old tail, as ext4 */
 		pagecache_isize_extended(inode, oldsize, MAX_LFS_FILESIZE);
 	filemap_invalidate_lock(mapping);
 	truncate_pagecache(inode, (loff_t)length);

@@ -223,7 +223,9 @@ int sys_madvise(struct mm_struct *mm, unsigned long addr, unsigned long len, int
 struct file *file_create(const char *name, unsigned long long size, bool memfd);
 void fput(struct file *file);
 static inline struct file *get_file(struct file *f) { f->f_count++; return f; }
-long kernel_read(struct file *file, unsigned char *buf, unsigned long len, unsigned long long pos);
+int rw_verify(unsigned long long pos, unsigned long long count);	/* -EINVAL, -EFAULT */
+long kernel_read(struct file *file, unsigned char *buf, unsigned long size,
+		 unsigned long long count, unsigned long long pos);
 long kernel_write(struct file *file, const struct user_buf *buf, unsigned long long pos);
 int do_truncate(struct file *file, unsigned long long length);
 

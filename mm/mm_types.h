@@ -64,6 +64,7 @@
 #define TASK_SIZE		0x7ffffffff000UL
 #define MMAP_BASE		0x7ffff7fff000UL	/* TASK_SIZE - 128 MiB */
 #define MMAP_MIN_ADDR		0x10000UL
+#define RW_USER_BUF		0x10000UL	/* where pread/pwrite's user buffer is (rw_verify) */
 #define TASK_UNMAPPED_BASE	((TASK_SIZE / 3 + PAGE_SIZE - 1) & PAGE_MASK)
 #define STACK_GUARD_GAP		(256UL << PAGE_SHIFT)
 #define RLIMIT_STACK_MAX	(8UL << 20)

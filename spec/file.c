@@ -91,27 +91,41 @@ static void file_grow_truncate(struct spec_file *f, uint64_t size)
 	f->size = size;
 }
 
+/*
+ * rw_check - docs/semantics.md, "Files": the checks of pread and pwrite
+ * before any I/O, in Linux's order: EINVAL for OFF > MAX_LFS_FILESIZE (a
+ * negative offset); EFAULT when the LEN-byte buffer, which is at
+ * SPEC_RW_USER_BUF, would reach past TASK_SIZE (access_ok); EINVAL when
+ * OFF + LEN > MAX_LFS_FILESIZE (rw_verify_area).  Probed: pread(fd,
+ * 0x10000, 0x7ffffffef000, 0) reads, one byte more is EFAULT.
+ */
+static int rw_check(uint64_t off, uint64_t len)
+{
+	if (off > SPEC_MAX_LFS_FILESIZE)
+		return -EINVAL;
+	if (len > SPEC_TASK_SIZE - SPEC_RW_USER_BUF)
+		return -EFAULT;
+	if (len > SPEC_MAX_LFS_FILESIZE - off)
+		return -EINVAL;
+	return 0;
+}
+
 /**
  * spec_do_pread - pread F OFF LEN (docs/semantics.md, "Files").
  *
- * EINVAL if OFF > MAX_LFS_FILESIZE; then the bytes [OFF, min(OFF+LEN,
- * i_size)), empty when OFF >= i_size.
+ * The checks of rw_check(); then the bytes [OFF, min(OFF+LEN, i_size)),
+ * empty when OFF >= i_size.
  *
- * Also EINVAL when LEN > MAX_LFS_FILESIZE or OFF + LEN > MAX_LFS_FILESIZE:
- * semantics.md does not say so, but Linux's rw_verify_area() does (probe:
- * pread(fd, b, 100, 0x7fffffffffffffff - 10) = -1 EINVAL, while
- * pread(fd, b, 100, 0x7fffffffffffffff - 100) = 0).
- *
- * Return: 0 with *buf (malloc'd, never NULL, *n bytes) or -EINVAL.
+ * Return: 0 with *buf (malloc'd, never NULL, *n bytes), -EINVAL or -EFAULT.
  */
 int spec_do_pread(const struct spec_file *f, uint64_t off, uint64_t len, unsigned char **buf,
 		  uint64_t *n)
 {
 	uint64_t end, pos;
+	int err = rw_check(off, len);
 
-	if (off > SPEC_MAX_LFS_FILESIZE || len > SPEC_MAX_LFS_FILESIZE ||
-	    off + len > SPEC_MAX_LFS_FILESIZE)
-		return -EINVAL;
+	if (err)
+		return err;
 	end = MIN(off + len, f->size);
 	*n = end > off ? end - off : 0;
 	*buf = xmalloc(*n ? *n : 1);
@@ -129,18 +143,18 @@ int spec_do_pread(const struct spec_file *f, uint64_t off, uint64_t len, unsigne
 /**
  * spec_do_pwrite - pwrite F OFF DATA (docs/semantics.md, "Files").
  *
- * EINVAL if OFF > MAX_LFS_FILESIZE or OFF + len > MAX_LFS_FILESIZE; empty
- * DATA: ok, no effect; EFBIG if OFF is at or past the filesystem's largest
- * file size, and only the bytes below it are written; otherwise the file
- * grows to OFF + len if that is beyond i_size ("Growing"), then the bytes
- * are written.
+ * The checks of rw_check(); empty DATA: ok, no effect; EFBIG if OFF is at
+ * or past the filesystem's largest file size, and only the bytes below it
+ * are written; otherwise the file grows to OFF + len if that is beyond
+ * i_size ("Growing"), then the bytes are written.
  */
 int spec_do_pwrite(struct spec_file *f, uint64_t off, const struct scn_data *d)
 {
 	uint64_t len = d->len, pos;
+	int err = rw_check(off, len);
 
-	if (off > SPEC_MAX_LFS_FILESIZE || len > SPEC_MAX_LFS_FILESIZE - off)
-		return -EINVAL;
+	if (err)
+		return err;
 	if (!len)
 		return 0;
 	if (off >= f->maxbytes)

@@ -27,6 +27,7 @@
 #define SPEC_TASK_SIZE		0x7ffffffff000ULL
 #define SPEC_MMAP_BASE		0x7ffff7fff000ULL
 #define SPEC_MMAP_MIN_ADDR	0x10000ULL
+#define SPEC_RW_USER_BUF	0x10000ULL	/* pread/pwrite's buffer (semantics.md) */
 #define SPEC_TASK_UNMAPPED_BASE	(((SPEC_TASK_SIZE / 3) + SPEC_PAGE_MASK) & ~SPEC_PAGE_MASK)
 #define SPEC_STACK_GUARD_GAP	(256 * SPEC_PAGE_SIZE)
 #define SPEC_RLIMIT_STACK	(8ULL << 20)

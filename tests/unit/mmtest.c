@@ -230,7 +230,7 @@ long mmtest_pread(struct mmtest *t, struct file *f, unsigned long long pos, unsi
 {
 	long r;
 
-	MM_CALL(t, r = kernel_read(f, buf, len, pos));
+	MM_CALL(t, r = kernel_read(f, buf, len, len, pos));
 	return r;
 }
 

@@ -382,7 +382,14 @@ TEST(spec_file_pread_pwrite)
 	/* OFF + LEN > MAX_LFS_FILESIZE: EINVAL as in Linux's rw_verify_area */
 	T_EQ(pread_(s, F, MAXLFS - 10, 100, b, 0), -EINVAL);
 	T_EQ(pread_(s, F, MAXLFS - 100, 100, b, 0), 0);
-	T_EQ(pread_(s, F, 0, UINT64_MAX, b, 0), -EINVAL);
+	/* the buffer is at 0x10000: a LEN that reaches past TASK_SIZE is EFAULT (access_ok) */
+	T_EQ(pread_(s, F, 0, UINT64_MAX, b, 0), -EFAULT);
+	T_EQ(pread_(s, F, 0, 0x7ffffffef001ULL, b, 0), -EFAULT);
+	T_EQ(prdf(s, F, 0, 0x7ffffffef000ULL, 10000), 0);	/* the longest buffer there is */
+	T_EQ(pread_(s, F, MAXLFS + 1, UINT64_MAX, b, 0), -EINVAL);	/* the offset first */
+	T_EQ(pread_(s, F, MAXLFS - 10, 0x7ffffffef001ULL, b, 0), -EFAULT);	/* then the buffer */
+	T_EQ(pwrite_d(s, F, 0, fill('x', 0x7ffffffef001ULL)), -EFAULT);
+	T_EQ(pwrite_d(s, F, MAXLFS + 1, fill('x', 0x7ffffffef001ULL)), -EINVAL);
 
 	T_EQ(pwrite_d(s, F, MAXLFS + 1, str("")), -EINVAL);
 	T_EQ(pwrite_d(s, F, MAXLFS - 2, str("abcd")), -EINVAL);
