@@ -11,12 +11,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "conform/agent.h"
 
 #define PAGE 4096UL
+#define CF_RLIMIT_STACK (8UL << 20)	/* mm/mm_types.h RLIMIT_STACK_MAX */
 
 /* ------------------------------------------------------------------ */
 /* messages: a header, a payload, maybe a descriptor */
@@ -262,10 +264,18 @@ int cf_agent_spawn(const int *close_fds, int nr_close, int *pid)
 		return -1;
 	}
 	if (p == 0) {
+		struct rlimit rl;
+
 		close(sv[0]);
 		for (int i = 0; i < nr_close; i++)
 			if (close_fds[i] >= 0)
 				close(close_fds[i]);
+		/* the model's RLIMIT_STACK, which growsdown mappings grow within */
+		if (!getrlimit(RLIMIT_STACK, &rl) &&
+		    (rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= CF_RLIMIT_STACK)) {
+			rl.rlim_cur = CF_RLIMIT_STACK;
+			setrlimit(RLIMIT_STACK, &rl);
+		}
 		agent_main(sv[1]);
 		_exit(0);
 	}

@@ -49,7 +49,8 @@ struct cf_rep {
 };
 
 /*
- * cf_agent_spawn - fork the first agent of a `proc` statement.  Returns
+ * cf_agent_spawn - fork the first agent of a `proc` statement, with the
+ * model's RLIMIT_STACK (8 MiB) when the hard limit allows.  Returns
  * the runner's end of its channel and its pid, or -1 with errno set.
  * @close_fds lists the runner's other descriptors the child must close.
  */

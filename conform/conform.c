@@ -261,9 +261,10 @@ void cf_conform(const struct scenario *scn, bool compare_only, struct cf_result 
 				else if (ks == CF_K_UNBOUND)
 					snprintf(rec->kernel, sizeof(rec->kernel), "(not run)");
 				else if (ks == CF_K_SKIPPED)
-					rec->skipped = cf_kernel_skips(st->op);
+					snprintf(rec->skipped, sizeof(rec->skipped), "%s", why);
 			} else {
-				rec->skipped = "the scenario uses inject: the model runs it alone";
+				snprintf(rec->skipped, sizeof(rec->skipped),
+					 "the scenario uses inject: the model runs it alone");
 			}
 			snprintf(where, sizeof(where), "%s:%d", st->loc.file, st->loc.line);
 			sink.stmt_where = where;
@@ -359,7 +360,7 @@ static const char *verdict_name(enum cf_verdict v)
 static void print_step(const struct cf_step *r, FILE *out)
 {
 	fprintf(out, "  %-8s %s\n", r->section->name, r->stmt->text);
-	if (r->skipped) {
+	if (r->skipped[0]) {
 		fprintf(out, "           kernel: skipped (%s)   model: %s\n", r->skipped, r->model);
 		return;
 	}
@@ -432,7 +433,7 @@ static void print_text(const struct cf_result *res, int flags, FILE *out)
 			strlen(r->stmt->text) > STMT_SHOWN ? "..." : "", cf_kernel_version(), files);
 		fprintf(out, "    %-26s %-26s %s\n", "kernel", "model", "spec");
 		fprintf(out, "    %-26s %-26s %s\n",
-			r->skipped ? "(skipped)" : r->kernel[0] ? r->kernel : "-",
+			r->skipped[0] ? "(skipped)" : r->kernel[0] ? r->kernel : "-",
 			r->model[0] ? r->model : "-", r->spec[0] ? r->spec : "-");
 		if (r->kran)
 			print_first_difference(&r->kout, &r->mout, out);
@@ -476,7 +477,7 @@ static void print_json(const struct cf_result *res, FILE *out)
 		sbuf_printf(&sb, ", \"line\": %d, \"statement\": ", r->stmt->loc.line);
 		sbuf_json_string(&sb, r->stmt->text);
 		sbuf_puts(&sb, ", \"kernel\": ");
-		if (r->skipped) {
+		if (r->skipped[0]) {
 			sbuf_puts(&sb, "null, \"skipped\": ");
 			sbuf_json_string(&sb, r->skipped);
 		} else {

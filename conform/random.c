@@ -10,7 +10,8 @@
  * and shared, fixed, fixed_noreplace, a hint, any, populate, growsdown),
  * munmap, mprotect, madvise, pageout, reads and writes, pread, pwrite,
  * truncate, fork and exit.  Fixed addresses lie in an arena of 24 pages
- * at 0x100000000000, far from anything an agent's own program maps, so
+ * at 0x200000000000, far from anything an agent's own program maps (and
+ * above AddressSanitizer's shadow, which ends at 0x10007fff8000), so
  * mappings overlap, split and merge there; `any` mappings are bound to a
  * name and only accessed inside themselves, by the processes that have
  * them (where each side put them differs, and so what is around them).  Arguments are sometimes bad
@@ -32,7 +33,7 @@
 #include "include/rmaplab.h"
 #include "lib/util.h"
 
-#define ARENA		0x100000000000ULL
+#define ARENA		0x200000000000ULL
 #define ARENA_PAGES	24
 #define PG		4096ULL
 
@@ -43,6 +44,7 @@ struct gen {
 	int nr_procs;
 	int next_proc;
 	int nr_files;
+	uint64_t fsize[2];		/* the files' sizes, as far as the generator knows */
 	struct {
 		char name[16];
 		uint64_t len;
@@ -51,6 +53,10 @@ struct gen {
 	int nr_any;
 	int next_value;
 	bool mapped[ARENA_PAGES];	/* a guess (any process): biases accesses */
+	struct {
+		int file;		/* 1 + the file a fixed mmap put there, or 0 */
+		uint64_t index;		/* its page index in the file */
+	} fmap[ARENA_PAGES];		/* a guess too: aims accesses at EOF */
 };
 
 static uint64_t pick(struct gen *g, uint64_t n)
@@ -97,10 +103,49 @@ static const char *prot_of(struct gen *g)
 	return prots[i];
 }
 
+/* A size or offset within 300 bytes of @x (growing or shrinking in its page). */
+static uint64_t near(struct gen *g, uint64_t x)
+{
+	uint64_t d = pick(g, 300);
+
+	return chance(g, 50) || x < d ? x + d : x - d;
+}
+
+/*
+ * An arena page that maps the page of a file holding its EOF, and the
+ * offset of EOF in it; -1 if there is none.  Truncate and growth do their
+ * subtle things there.
+ */
+static int eof_page(struct gen *g, uint64_t *eof_off)
+{
+	int pages[ARENA_PAGES], nr = 0, i;
+
+	for (i = 0; i < ARENA_PAGES; i++) {
+		int f = g->fmap[i].file - 1;
+
+		if (f >= 0 && g->fmap[i].index == g->fsize[f] / PG)
+			pages[nr++] = i;
+	}
+	if (!nr)
+		return -1;
+	i = pages[pick(g, (uint64_t)nr)];
+	*eof_off = g->fsize[g->fmap[i].file - 1] % PG;
+	return i;
+}
+
 /* An address for @p to touch: in the arena, or inside one of its `any` mappings. */
 static void addr_of(struct gen *g, int p, char *buf, size_t size, uint64_t *room)
 {
 	int i = chance(g, 20) ? any_of(g, p) : -1;
+	uint64_t eof;
+
+	if (i < 0 && chance(g, 25) && (i = eof_page(g, &eof)) >= 0) {
+		uint64_t off = MIN(near(g, eof), PG - 1);
+
+		snprintf(buf, size, "0x%llx", (unsigned long long)(ARENA + (uint64_t)i * PG + off));
+		*room = (ARENA_PAGES - (uint64_t)i) * PG - off;
+		return;
+	}
 
 	if (i >= 0) {
 		uint64_t off = pick(g, g->any[i].len);
@@ -129,12 +174,17 @@ static void addr_of(struct gen *g, int p, char *buf, size_t size, uint64_t *room
 	}
 }
 
-static void mark(struct gen *g, uint64_t addr, uint64_t len, bool mapped)
+/* A fixed mmap (of file @file - 1 from page @index, or anonymous: 0) or a munmap. */
+static void mark(struct gen *g, uint64_t addr, uint64_t len, bool mapped, int file,
+		 uint64_t index)
 {
 	if (addr & (PG - 1))
 		return;
-	for (uint64_t a = addr; a < addr + len && a < ARENA + ARENA_PAGES * PG; a += PG)
+	for (uint64_t a = addr; a < addr + len && a < ARENA + ARENA_PAGES * PG; a += PG) {
 		g->mapped[(a - ARENA) / PG] = mapped;
+		g->fmap[(a - ARENA) / PG].file = mapped ? file : 0;
+		g->fmap[(a - ARENA) / PG].index = index + (a - addr) / PG;
+	}
 }
 
 /* A page-aligned arena address (sometimes not, on purpose). */
@@ -154,6 +204,16 @@ static uint64_t length_of(struct gen *g)
 	if (chance(g, 8))
 		len -= 1 + pick(g, PG - 1);	/* rounded up by the kernel */
 	return len;
+}
+
+/* The length of the data literal at @p ('c'*N or "text"), as data_of writes them. */
+static uint64_t data_len(const char *p)
+{
+	const char *star = strchr(p, '*');
+
+	if (*p == '\'' && star)
+		return strtoull(star + 1, NULL, 10);
+	return strchr(p + 1, '"') ? (uint64_t)(strchr(p + 1, '"') - p - 1) : 0;
 }
 
 static void data_of(struct gen *g, uint64_t max, struct sbuf *sb)
@@ -177,6 +237,13 @@ static void gen_mmap(struct gen *g)
 	bool shared = chance(g, 40);
 	unsigned how = (unsigned)pick(g, 100);
 	uint64_t len = length_of(g);
+	int f = file ? (int)pick(g, (uint64_t)g->nr_files) : -1;
+	uint64_t off = pick(g, 6) * PG;
+
+	if (file && g->fsize[f] && chance(g, 40))	/* a mapping that holds EOF */
+		off = (g->fsize[f] / PG - MIN(g->fsize[f] / PG, pick(g, 2))) * PG;
+	if (chance(g, 3))
+		off += 1 + pick(g, PG - 1);
 
 	if (how < 10 && g->nr_any < (int)ARRAY_SIZE(g->any) && len) {
 		/* any: bound to a name, touched only inside */
@@ -193,7 +260,7 @@ static void gen_mmap(struct gen *g)
 			    (unsigned long long)len, prot_of(g), shared ? "shared" : "private");
 		if (how < 75) {
 			sbuf_puts(g->sb, " fixed");
-			mark(g, addr, len, true);
+			mark(g, addr, len, true, f + 1, off / PG);
 		}
 		else if (how < 87)
 			sbuf_puts(g->sb, " fixed_noreplace");
@@ -203,14 +270,8 @@ static void gen_mmap(struct gen *g)
 	}
 	if (chance(g, 10))
 		sbuf_puts(g->sb, " populate");
-	if (file) {
-		uint64_t off = pick(g, 6) * PG;
-
-		if (chance(g, 3))
-			off += 1 + pick(g, PG - 1);
-		sbuf_printf(g->sb, " file F%d 0x%llx", (int)pick(g, (uint64_t)g->nr_files) + 1,
-			    (unsigned long long)off);
-	}
+	if (file)
+		sbuf_printf(g->sb, " file F%d 0x%llx", f + 1, (unsigned long long)off);
 	sbuf_putc(g->sb, '\n');
 }
 
@@ -230,7 +291,7 @@ static void gen_range_op(struct gen *g, const char *op)
 
 		snprintf(addr, sizeof(addr), "0x%llx", (unsigned long long)a);
 		if (!strcmp(op, "munmap"))
-			mark(g, a, len, false);
+			mark(g, a, len, false, 0, 0);
 	}
 	sbuf_printf(g->sb, "%s P%d %s 0x%llx", op, p, addr, (unsigned long long)len);
 }
@@ -273,16 +334,26 @@ static void gen_stmt(struct gen *g)
 		sbuf_printf(g->sb, "read P%d %s %llu\n", p, addr,
 			    (unsigned long long)(1 + pick(g, MIN(room, 2 * PG))));
 	} else if (x < 87 && g->nr_files) {
-		sbuf_printf(g->sb, "pwrite F%d 0x%llx ", (int)pick(g, (uint64_t)g->nr_files) + 1,
-			    (unsigned long long)pick(g, 7 * PG));
+		int f = (int)pick(g, (uint64_t)g->nr_files);
+		uint64_t off = chance(g, 30) ? near(g, g->fsize[f]) : pick(g, 7 * PG);
+		size_t mark_len = g->sb->len;
+		uint64_t len;
+
+		sbuf_printf(g->sb, "pwrite F%d 0x%llx ", f + 1, (unsigned long long)off);
 		data_of(g, 3 * PG, g->sb);
+		len = data_len(g->sb->buf + mark_len);
+		g->fsize[f] = MAX(g->fsize[f], off + len);
 		sbuf_putc(g->sb, '\n');
 	} else if (x < 91 && g->nr_files) {
 		sbuf_printf(g->sb, "pread F%d 0x%llx %llu\n", (int)pick(g, (uint64_t)g->nr_files) + 1,
 			    (unsigned long long)pick(g, 7 * PG), (unsigned long long)(1 + pick(g, 3 * PG)));
 	} else if (x < 95 && g->nr_files) {
-		sbuf_printf(g->sb, "truncate F%d 0x%llx\n", (int)pick(g, (uint64_t)g->nr_files) + 1,
-			    (unsigned long long)(chance(g, 30) ? pick(g, 7) * PG : pick(g, 7 * PG)));
+		int f = (int)pick(g, (uint64_t)g->nr_files);
+		uint64_t size = chance(g, 35) ? near(g, g->fsize[f]) :
+				chance(g, 30) ? pick(g, 7) * PG : pick(g, 7 * PG);
+
+		g->fsize[f] = size;
+		sbuf_printf(g->sb, "truncate F%d 0x%llx\n", f + 1, (unsigned long long)size);
 	} else if (x < 98 && g->nr_procs < (int)ARRAY_SIZE(g->procs) && g->next_proc < 63) {
 		int parent = proc_of(g), child = ++g->next_proc;
 
@@ -323,6 +394,7 @@ static char *generate(uint64_t seed)
 	for (int i = 0; i < g.nr_files; i++) {
 		uint64_t size = chance(&g, 30) ? pick(&g, 6) * PG : pick(&g, 6 * PG);
 
+		g.fsize[i] = size;
 		sbuf_printf(&sb, "file F%d 0x%llx\n", i + 1, (unsigned long long)size);
 		if (size && chance(&g, 80))	/* content that is not zeros */
 			sbuf_printf(&sb, "pwrite F%d 0 '%c'*%llu\n", i + 1, 'A' + i,
