@@ -34,7 +34,7 @@ struct cf_step {
 	const struct scn_section *section;
 	const struct scn_stmt *stmt;
 	char kernel[160], model[160], spec[160];	/* "" when that side did not run it */
-	char skipped[160];	/* why the kernel did not run it; "" if it did */
+	char skipped[200];	/* why the kernel did not run it; "" if it did */
 	struct scn_outcome kout;	/* the kernel's outcome (kind OK when it did not run) */
 	bool kran;			/* the kernel ran it: kout is meaningful */
 	struct scn_outcome mout;	/* the model's outcome */
