@@ -538,7 +538,8 @@ int rl_conform_file(const char *path, int files, int flags, FILE *out, FILE *err
 		fprintf(err, "%s\n", perr.msg);
 		return RL_EXIT_BAD_INPUT;
 	}
-	if (files >= 0)
+	/* a scenario that says config files= is about that kind of file */
+	if (files >= 0 && !scn->config.files_set)
 		scn->config.files = files == RL_FILES_MEMFD ? SCN_FILES_MEMFD : SCN_FILES_DISK;
 	cf_conform(scn, false, &res);
 	cf_print(&res, (flags & RL_RUN_JSON ? CF_JSON : 0) |

@@ -26,7 +26,8 @@ enum rl_exit {
 #define RL_CONFORM_VERBOSE 0x8	/* conform, text: every statement's three results */
 
 /* conform: what `file F SIZE` makes on the kernel and in the model */
-#define RL_FILES_SCENARIO (-1)	/* the scenario's config files= (default disk) */
+#define RL_FILES_SCENARIO (-1)	/* the scenario's config files= (default disk); a
+				 * scenario with its own files= line keeps it anyway */
 #define RL_FILES_DISK	0	/* an unlinked O_TMPFILE in $TMPDIR or /tmp (ext4 here) */
 #define RL_FILES_MEMFD	1	/* a memfd (tmpfs) */
 

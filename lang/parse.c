@@ -315,6 +315,7 @@ static bool parse_config_value(struct scn_parser *p, enum scn_config_key k)
 		for (size_t v = 0; v < ARRAY_SIZE(files_names); v++) {
 			if (scn_tok_is(p, t, files_names[v])) {
 				cfg->files = (enum scn_files)v;
+				cfg->files_set = true;
 				scn_take(p);
 				return true;
 			}

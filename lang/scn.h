@@ -230,6 +230,7 @@ struct scn_config {
 	uint64_t swap;		/* bytes; 0 = no swap (default) */
 	enum scn_thp thp;	/* default madvise */
 	enum scn_files files;	/* default disk */
+	bool files_set;		/* files= was given: the scenario is about that kind of file */
 };
 
 /*

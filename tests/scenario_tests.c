@@ -13,8 +13,8 @@
  * Every .scn file under tests/conform/ (the conformance corpus) is two
  * tests, one per file mode: it is run as `rmaplab conform --files=MODE`
  * runs it, on this machine's kernel and on the model, and must pass on
- * both.  A file that is about one filesystem says so in a comment line of
- * its own: `# conform: disk` or `# conform: memfd`.
+ * both.  A file that is about one kind of file says so with its own
+ * `config files=disk|memfd` line, and is one test.
  */
 #include <dirent.h>
 #include <stdio.h>
@@ -31,22 +31,20 @@ struct scn_test {
 	char *path;
 };
 
-/* The value of a `# KEY:` comment line of a file, or @def. */
-static void file_directive(const char *path, const char *key, const char *def, char *buf,
-			   size_t size)
+/* The `# run:` line of a file: "pass" (default), "fail KIND", "unimplemented". */
+static void expected_outcome(const char *path, char *buf, size_t size)
 {
 	FILE *f = fopen(path, "r");
 	char line[512];
-	size_t klen = strlen(key);
 
-	snprintf(buf, size, "%s", def);
+	snprintf(buf, size, "pass");
 	if (!f)
 		return;
 	while (fgets(line, sizeof(line), f)) {
-		char *p = strstr(line, key);
+		char *p = strstr(line, "# run:");
 
 		if (p && p == line + strspn(line, " \t")) {
-			p += klen;
+			p += 6;
 			p += strspn(p, " \t");
 			p[strcspn(p, "\r\n")] = '\0';
 			snprintf(buf, size, "%s", p);
@@ -54,12 +52,6 @@ static void file_directive(const char *path, const char *key, const char *def, c
 		}
 	}
 	fclose(f);
-}
-
-/* The `# run:` line of a file: "pass" (default), "fail KIND", "unimplemented". */
-static void expected_outcome(const char *path, char *buf, size_t size)
-{
-	file_directive(path, "# run:", "pass", buf, size);
 }
 
 static void run_scenario_test(void *arg)
@@ -108,6 +100,7 @@ static void run_conform_test(void *arg)
 
 	if (!scn)
 		t_fail_noreturn(__FILE__, __LINE__, "%s", err.msg);
+	T_ASSERT(!scn->config.files_set || scn->config.files == t->files);
 	scn->config.files = t->files;
 	cf_conform(scn, false, &res);
 	if (res.verdict != CF_PASS) {
@@ -196,14 +189,16 @@ void t_register_scenario_tests(void)
 	for (int i = 0; i < nr; i++) {
 		static const char *const modes[] = { [SCN_FILES_DISK] = "disk",
 						     [SCN_FILES_MEMFD] = "memfd" };
-		char only[32];
+		struct scn_error err;
+		struct scenario *scn = scn_parse_file(paths[i], &err);
+		int only = scn && scn->config.files_set ? (int)scn->config.files : -1;
 
-		file_directive(paths[i], "# conform:", "", only, sizeof(only));
+		scn_free(scn);	/* a file that does not parse fails as a test */
 		for (int m = 0; m < 2; m++) {
 			struct conform_test *t;
 			char *name;
 
-			if (only[0] && strcmp(only, modes[m]))
+			if (only >= 0 && m != only)
 				continue;
 			t = xcalloc(1, sizeof(*t));
 			t->path = paths[i];

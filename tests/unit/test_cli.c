@@ -262,6 +262,10 @@ TEST(cli_conform_exit_codes)
 	free(out);
 	T_EQ(run("conform build/cf-pass.scn build/cf-wrong.scn", &out), 1);
 	free(out);
+	/* a scenario with its own config files= keeps it */
+	T_EQ(run("conform --files=disk tests/conform/regress-memfd-growing.scn", &out), 0);
+	T_ASSERT(strstr(out, "files=memfd]"));
+	free(out);
 	T_EQ(run("conform -v build/cf-pass.scn", &out), 0);
 	T_ASSERT(strstr(out, "kernel: skipped (check is model-only)") &&
 		 strstr(out, "kernel: \"child\"") && strstr(out, "model: \"child\""));

@@ -130,6 +130,8 @@ TEST(lang_example_header)
 	T_EQ(scn->config.nodes, 2);
 	T_EQ(scn->config.swap, 0);
 	T_EQ(scn->config.thp, SCN_THP_MADVISE);
+	T_EQ(scn->config.files, SCN_FILES_DISK);
+	T_ASSERT(!scn->config.files_set);
 	T_EQ(scn->nr_variants, 0);
 	scn_free(scn);
 }
@@ -267,6 +269,15 @@ TEST(lang_config_and_variants)
 
 	scn = parse("config thp=always\n");
 	T_EQ(scn->config.thp, SCN_THP_ALWAYS);
+	scn_free(scn);
+
+	scn = parse("config files=memfd\n");
+	T_EQ(scn->config.files, SCN_FILES_MEMFD);
+	T_ASSERT(scn->config.files_set);
+	scn_free(scn);
+	scn = parse("config files=disk\n");
+	T_EQ(scn->config.files, SCN_FILES_DISK);
+	T_ASSERT(scn->config.files_set);
 	scn_free(scn);
 }
 
