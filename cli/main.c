@@ -72,6 +72,14 @@ static void usage(FILE *f)
 		"run; 3 the scenario uses a statement this build does not implement yet.\n");
 }
 
+/* Several files: bad input wins, then unimplemented, then a violation. */
+static int worst_of(int worst, int code)
+{
+	if (code == RL_EXIT_BAD_INPUT || worst == RL_EXIT_BAD_INPUT)
+		return RL_EXIT_BAD_INPUT;
+	return code > worst ? code : worst;
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	const char **variants = calloc((size_t)argc, sizeof(*variants));
@@ -112,14 +120,9 @@ static int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	for (int i = 0; i < nr_files; i++) {
-		int code = rl_run_file(files[i], variants, nr_variants, flags, stdout, stderr);
-
+		worst = worst_of(worst, rl_run_file(files[i], variants, nr_variants, flags, stdout,
+						     stderr));
 		fflush(stdout);
-		/* bad input wins, then unimplemented, then a violation */
-		if (code == RL_EXIT_BAD_INPUT || worst == RL_EXIT_BAD_INPUT)
-			worst = RL_EXIT_BAD_INPUT;
-		else if (code > worst)
-			worst = code;
 	}
 out:
 	free(variants);
@@ -227,13 +230,8 @@ static int cmd_conform(int argc, char **argv)
 		goto out;
 	}
 	for (int i = 0; i < nr_files; i++) {
-		int code = rl_conform_file(files[i], mode, flags, stdout, stderr);
-
+		worst = worst_of(worst, rl_conform_file(files[i], mode, flags, stdout, stderr));
 		fflush(stdout);
-		if (code == RL_EXIT_BAD_INPUT || worst == RL_EXIT_BAD_INPUT)
-			worst = RL_EXIT_BAD_INPUT;
-		else if (code > worst)
-			worst = code;
 	}
 out:
 	free(files);

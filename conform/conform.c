@@ -500,17 +500,7 @@ static void print_json(const struct cf_result *res, FILE *out)
 		sbuf_json_string(&sb, scn_op_name(res->unimplemented->op));
 	}
 	sbuf_puts(&sb, ", \"violation\": ");
-	if (res->violation.kind) {
-		sbuf_puts(&sb, "{\"kind\": ");
-		sbuf_json_string(&sb, ex_kind_name(res->violation.kind));
-		sbuf_puts(&sb, ", \"message\": ");
-		sbuf_json_string(&sb, res->violation.message);
-		sbuf_puts(&sb, ", \"where\": ");
-		sbuf_json_string(&sb, res->violation.where);
-		sbuf_putc(&sb, '}');
-	} else {
-		sbuf_puts(&sb, "null");
-	}
+	ex_violation_json(&sb, &res->violation);
 	sbuf_puts(&sb, "}\n");
 	fputs(sb.buf, out);
 	sbuf_free(&sb);

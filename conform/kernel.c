@@ -18,18 +18,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* Linux uapi values newer than Debian 12's glibc headers */
-#ifndef MADV_POPULATE_READ
-#define MADV_POPULATE_READ	22
-#define MADV_POPULATE_WRITE	23
-#endif
-#ifndef MADV_COLLAPSE
-#define MADV_COLLAPSE		25
-#endif
-
 #include "conform/agent.h"
 #include "conform/kernel.h"
 #include "explore/interp.h"
+#include "lib/mman.h"
 #include "lib/util.h"
 
 const char *cf_disk_dir(void)
@@ -112,33 +104,6 @@ static void out_ret(struct scn_outcome *o, const struct cf_rep *rep)
 	else
 		o->kind = SCN_RES_OK;
 }
-
-static int prot_of(int prot)
-{
-	return (prot & SCN_PROT_READ ? PROT_READ : 0) | (prot & SCN_PROT_WRITE ? PROT_WRITE : 0) |
-	       (prot & SCN_PROT_EXEC ? PROT_EXEC : 0);
-}
-
-static int map_flags_of(unsigned flags, bool anon)
-{
-	return (flags & SCN_MAP_SHARED ? MAP_SHARED : MAP_PRIVATE) |
-	       (flags & SCN_MAP_FIXED ? MAP_FIXED : 0) |
-	       (flags & SCN_MAP_FIXED_NOREPLACE ? MAP_FIXED_NOREPLACE : 0) |
-	       (flags & SCN_MAP_POPULATE ? MAP_POPULATE : 0) |
-	       (flags & SCN_MAP_GROWSDOWN ? MAP_GROWSDOWN : 0) | (anon ? MAP_ANONYMOUS : 0);
-}
-
-static const int advice_of[SCN_NR_ADVICE] = {
-	[SCN_ADV_DONTNEED] = MADV_DONTNEED,
-	[SCN_ADV_PAGEOUT] = MADV_PAGEOUT,
-	[SCN_ADV_COLD] = MADV_COLD,
-	[SCN_ADV_WILLNEED] = MADV_WILLNEED,
-	[SCN_ADV_HUGEPAGE] = MADV_HUGEPAGE,
-	[SCN_ADV_NOHUGEPAGE] = MADV_NOHUGEPAGE,
-	[SCN_ADV_COLLAPSE] = MADV_COLLAPSE,
-	[SCN_ADV_POPULATE_READ] = MADV_POPULATE_READ,
-	[SCN_ADV_POPULATE_WRITE] = MADV_POPULATE_WRITE,
-};
 
 /* A new file: O_TMPFILE in the disk directory, or a memfd; -errno on failure. */
 static int file_open(const struct cf_kernel *k, const char *name)
@@ -394,8 +359,8 @@ enum cf_kstatus cf_kernel_exec(struct cf_kernel *k, const struct scn_stmt *st,
 		req.op = CF_MMAP;
 		req.addr = args->addr_any ? 0 : args->addr;
 		req.len = args->len;
-		req.prot = prot_of(st->prot);
-		req.flags = map_flags_of(st->flags, st->file < 0);
+		req.prot = scn_linux_prot(st->prot);
+		req.flags = scn_linux_map_flags(st->flags) | (st->file < 0 ? MAP_ANONYMOUS : 0);
 		req.off = st->file >= 0 ? args->off : 0;
 		if (cf_call(sock, &req, NULL, fd, &rep, NULL, NULL))
 			return broken(why, why_size, "mmap request");
@@ -432,8 +397,8 @@ enum cf_kstatus cf_kernel_exec(struct cf_kernel *k, const struct scn_stmt *st,
 			 st->op == SCN_OP_MPROTECT ? CF_MPROTECT : CF_MADVISE;
 		req.addr = args->addr;
 		req.len = args->len;
-		req.prot = prot_of(st->prot);
-		req.advice = st->op == SCN_OP_PAGEOUT ? MADV_PAGEOUT : advice_of[st->advice];
+		req.prot = scn_linux_prot(st->prot);
+		req.advice = st->op == SCN_OP_PAGEOUT ? MADV_PAGEOUT : scn_linux_advice(st->advice);
 		if (cf_call(sock, &req, NULL, -1, &rep, NULL, NULL))
 			return broken(why, why_size, "request");
 		out_ret(out, &rep);

@@ -210,33 +210,6 @@ static void user_buf_of(const struct scn_data *d, struct user_buf *b)
 	b->len = d->len;
 }
 
-static unsigned long prot_of(int prot)
-{
-	return (prot & SCN_PROT_READ ? PROT_READ : 0) | (prot & SCN_PROT_WRITE ? PROT_WRITE : 0) |
-	       (prot & SCN_PROT_EXEC ? PROT_EXEC : 0);
-}
-
-static unsigned long map_flags_of(unsigned flags)
-{
-	return (flags & SCN_MAP_SHARED ? MAP_SHARED : MAP_PRIVATE) |
-	       (flags & SCN_MAP_FIXED ? MAP_FIXED : 0) |
-	       (flags & SCN_MAP_FIXED_NOREPLACE ? MAP_FIXED_NOREPLACE : 0) |
-	       (flags & SCN_MAP_POPULATE ? MAP_POPULATE : 0) |
-	       (flags & SCN_MAP_GROWSDOWN ? MAP_GROWSDOWN : 0);
-}
-
-static const int advice_of[SCN_NR_ADVICE] = {
-	[SCN_ADV_DONTNEED] = MADV_DONTNEED,
-	[SCN_ADV_PAGEOUT] = MADV_PAGEOUT,
-	[SCN_ADV_COLD] = MADV_COLD,
-	[SCN_ADV_WILLNEED] = MADV_WILLNEED,
-	[SCN_ADV_HUGEPAGE] = MADV_HUGEPAGE,
-	[SCN_ADV_NOHUGEPAGE] = MADV_NOHUGEPAGE,
-	[SCN_ADV_COLLAPSE] = MADV_COLLAPSE,
-	[SCN_ADV_POPULATE_READ] = MADV_POPULATE_READ,
-	[SCN_ADV_POPULATE_WRITE] = MADV_POPULATE_WRITE,
-};
-
 static void do_read(struct mm_struct *mm, const struct scn_args *a, struct scn_outcome *o)
 {
 	unsigned char *buf = xmalloc(a->len ? a->len : 1);
@@ -333,18 +306,18 @@ enum ex_status ex_exec_stmt(struct ex_world *w, const struct scn_stmt *st, struc
 		break;
 	}
 	case SCN_OP_MMAP:
-		ret = sys_mmap(mm, args->addr_any ? 0 : args->addr, args->len, prot_of(st->prot),
-			       map_flags_of(st->flags), file, file ? args->off : 0, &progress);
+		ret = sys_mmap(mm, args->addr_any ? 0 : args->addr, args->len, (unsigned long)scn_linux_prot(st->prot),
+			       (unsigned long)scn_linux_map_flags(st->flags), file, file ? args->off : 0, &progress);
 		out_int(out, ret);
 		break;
 	case SCN_OP_MUNMAP:
 		out_err(out, sys_munmap(mm, args->addr, args->len));
 		break;
 	case SCN_OP_MPROTECT:
-		out_err(out, sys_mprotect(mm, args->addr, args->len, prot_of(st->prot)));
+		out_err(out, sys_mprotect(mm, args->addr, args->len, (unsigned long)scn_linux_prot(st->prot)));
 		break;
 	case SCN_OP_MADVISE:
-		out_err(out, sys_madvise(mm, args->addr, args->len, advice_of[st->advice], &progress));
+		out_err(out, sys_madvise(mm, args->addr, args->len, scn_linux_advice(st->advice), &progress));
 		break;
 	case SCN_OP_PAGEOUT:
 		out_err(out, sys_madvise(mm, args->addr, args->len, MADV_PAGEOUT, &progress));

@@ -119,19 +119,7 @@ static void print_json(const struct ex_run_report *rep, FILE *out)
 		sbuf_json_string(&sb, rep->violation.kind ? "fail" : "pass");
 	}
 	sbuf_puts(&sb, ", \"violation\": ");
-	if (rep->violation.kind) {
-		sbuf_puts(&sb, "{\"kind\": ");
-		sbuf_json_string(&sb, ex_kind_name(rep->violation.kind));
-		sbuf_puts(&sb, ", \"message\": ");
-		sbuf_json_string(&sb, rep->violation.message);
-		sbuf_puts(&sb, ", \"where\": ");
-		sbuf_json_string(&sb, rep->violation.where);
-		sbuf_puts(&sb, ", \"dump\": ");
-		sbuf_json_string(&sb, rep->violation.dump ? rep->violation.dump : "");
-		sbuf_putc(&sb, '}');
-	} else {
-		sbuf_puts(&sb, "null");
-	}
+	ex_violation_json(&sb, &rep->violation);
 	sbuf_puts(&sb, "}\n");
 	fputs(sb.buf, out);
 	sbuf_free(&sb);

@@ -26,6 +26,23 @@ static const char *const kind_names[EX_NR_KINDS] = {
 	[EX_EXPECT] = "expect",
 };
 
+void ex_violation_json(struct sbuf *sb, const struct ex_violation *v)
+{
+	if (!v->kind) {
+		sbuf_puts(sb, "null");
+		return;
+	}
+	sbuf_puts(sb, "{\"kind\": ");
+	sbuf_json_string(sb, ex_kind_name(v->kind));
+	sbuf_puts(sb, ", \"message\": ");
+	sbuf_json_string(sb, v->message);
+	sbuf_puts(sb, ", \"where\": ");
+	sbuf_json_string(sb, v->where);
+	sbuf_puts(sb, ", \"dump\": ");
+	sbuf_json_string(sb, v->dump ? v->dump : "");
+	sbuf_putc(sb, '}');
+}
+
 const char *ex_kind_name(enum ex_kind kind)
 {
 	if (kind < 0 || kind >= EX_NR_KINDS)

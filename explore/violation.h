@@ -50,6 +50,10 @@ struct ex_violation {
 	char *where;		/* "file:line (function)" of a VM_BUG_ON, or the statement's location */
 };
 
+struct sbuf;
+/* {"kind": ..., "message": ..., "where": ..., "dump": ...}, or null for no violation */
+void ex_violation_json(struct sbuf *sb, const struct ex_violation *v);
+
 /*
  * The current run's violation sink.  The run (cli/explore) owns it; the
  * model writes into it.  first is the highest-precedence violation of the

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "lang/parse.h"		/* scn_errno_list() */
+#include "lib/mman.h"
 #include "lib/util.h"
 
 static const char *const op_names[SCN_NR_OPS] = {
@@ -419,4 +420,36 @@ void scn_outcome_format(const struct scn_outcome *o, char *buf, size_t size)
 	}
 	if (w.cut && size >= 4)
 		memcpy(buf + size - 4, "...", 4);
+}
+
+int scn_linux_prot(int prot)
+{
+	return (prot & SCN_PROT_READ ? PROT_READ : 0) | (prot & SCN_PROT_WRITE ? PROT_WRITE : 0) |
+	       (prot & SCN_PROT_EXEC ? PROT_EXEC : 0);
+}
+
+int scn_linux_map_flags(unsigned flags)
+{
+	return (flags & SCN_MAP_SHARED ? MAP_SHARED : MAP_PRIVATE) |
+	       (flags & SCN_MAP_FIXED ? MAP_FIXED : 0) |
+	       (flags & SCN_MAP_FIXED_NOREPLACE ? MAP_FIXED_NOREPLACE : 0) |
+	       (flags & SCN_MAP_POPULATE ? MAP_POPULATE : 0) |
+	       (flags & SCN_MAP_GROWSDOWN ? MAP_GROWSDOWN : 0);
+}
+
+int scn_linux_advice(enum scn_advice adv)
+{
+	static const int advice[SCN_NR_ADVICE] = {
+		[SCN_ADV_DONTNEED] = MADV_DONTNEED,
+		[SCN_ADV_PAGEOUT] = MADV_PAGEOUT,
+		[SCN_ADV_COLD] = MADV_COLD,
+		[SCN_ADV_WILLNEED] = MADV_WILLNEED,
+		[SCN_ADV_HUGEPAGE] = MADV_HUGEPAGE,
+		[SCN_ADV_NOHUGEPAGE] = MADV_NOHUGEPAGE,
+		[SCN_ADV_COLLAPSE] = MADV_COLLAPSE,
+		[SCN_ADV_POPULATE_READ] = MADV_POPULATE_READ,
+		[SCN_ADV_POPULATE_WRITE] = MADV_POPULATE_WRITE,
+	};
+
+	return advice[adv];
 }

@@ -341,6 +341,15 @@ static inline unsigned char scn_data_byte(const struct scn_data *d, uint64_t i)
 }
 
 /*
+ * The Linux values of a statement's PROT (PROT_*), mmap FLAGs (MAP_*,
+ * without MAP_ANONYMOUS, which no FLAG spells) and ADVICE (MADV_*): the
+ * model and the real kernel take the same numbers.
+ */
+int scn_linux_prot(int prot);
+int scn_linux_map_flags(unsigned flags);
+int scn_linux_advice(enum scn_advice adv);
+
+/*
  * scn_op_is_kernel - migrate, compact, reclaim, pageout, split: the kernel
  * may refuse them transiently, so without == any documented result is
  * accepted, and they never count as visible for the reference semantics.

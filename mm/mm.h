@@ -9,32 +9,13 @@
 #define RMAPLAB_MM_MM_H
 
 #include <errno.h>
-#include <sys/mman.h>
 
 #include "explore/violation.h"
+#include "lib/mman.h"
 #include "mm/locking.h"
 #include "mm/mm_types.h"
 #include "mm/mmdebug.h"
 #include "mm/pgtable.h"
-
-#ifndef MADV_COLD
-#define MADV_COLD 20
-#endif
-#ifndef MADV_PAGEOUT
-#define MADV_PAGEOUT 21
-#endif
-#ifndef MADV_POPULATE_READ
-#define MADV_POPULATE_READ 22
-#endif
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE 23
-#endif
-#ifndef MADV_COLLAPSE
-#define MADV_COLLAPSE 25
-#endif
-#ifndef MAP_FIXED_NOREPLACE
-#define MAP_FIXED_NOREPLACE 0x100000
-#endif
 
 /* ------------------------------------------------------------------ */
 /* Folio helpers (include/linux/page-flags.h, mm.h) */
