@@ -119,10 +119,8 @@ static const char *results_differ(const struct scn_stmt *st, const struct scn_ar
 /* ------------------------------------------------------------------ */
 /* the run */
 
-static bool uses_inject(const struct scenario *scn, const struct scn_section *const *sections,
-			int nr)
+static bool uses_inject(const struct scn_section *const *sections, int nr)
 {
-	(void)scn;
 	for (int s = 0; s < nr; s++)
 		for (int i = 0; i < sections[s]->nr_stmts; i++)
 			if (sections[s]->stmts[i].op == SCN_OP_INJECT)
@@ -226,7 +224,7 @@ void cf_conform(const struct scenario *scn, bool compare_only, struct cf_result 
 	for (int s = 0; s < nr_sections; s++)
 		total += sections[s]->nr_stmts;
 	res->steps = xcalloc((size_t)total + 1, sizeof(*res->steps));
-	model_only = uses_inject(scn, sections, nr_sections);
+	model_only = uses_inject(sections, nr_sections);
 
 	ex_sink_init(&sink);
 	ex_sink = &sink;
@@ -295,6 +293,7 @@ void cf_conform(const struct scenario *scn, bool compare_only, struct cf_result 
 		}
 		if (sink.first.kind != EX_KIND_NONE) {
 			take_violation(res, &sink);
+			res->at_end = true;
 			differ(res, "the model at the end of the run: %s",
 			       ex_kind_name(res->violation.kind));
 		}
@@ -427,6 +426,13 @@ static void print_text(const struct cf_result *res, int flags, FILE *out)
 	case CF_DIFFERENT: {
 		const struct cf_step *r = &res->steps[res->nr_steps - 1];
 
+		if (res->at_end) {
+			fprintf(out, "DIFFERENT %s: at the end of the run [%s, files=%s]\n    %s\n",
+				scn->path, cf_kernel_version(), files, res->why);
+			fprintf(out, "    model: %s: %s\n", ex_kind_name(res->violation.kind),
+				res->violation.message);
+			break;
+		}
 		fprintf(out, "%s %s:%d: %.*s%s [%s, files=%s]\n",
 			res->verdict == CF_BROKEN ? "BROKEN" : "DIFFERENT", r->stmt->loc.file,
 			r->stmt->loc.line, STMT_SHOWN, r->stmt->text,

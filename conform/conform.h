@@ -50,6 +50,7 @@ struct cf_result {
 	int nr_skipped;
 	/* CF_DIFFERENT: what disagreed, in one sentence */
 	char *why;
+	bool at_end;		/* at the end of the run (the model's leak check), not a statement */
 	struct ex_violation violation;	/* a model violation, kind EX_KIND_NONE if none */
 	const struct scn_stmt *unimplemented;
 };
