@@ -291,9 +291,7 @@ static const char *const config_keys[SCN_NR_CFG] = { "frames", "nodes", "swap", 
 static const char *const thp_names[] = {
 	[SCN_THP_NEVER] = "never", [SCN_THP_MADVISE] = "madvise", [SCN_THP_ALWAYS] = "always",
 };
-static const char *const files_names[] = {
-	[SCN_FILES_DISK] = "disk", [SCN_FILES_MEMFD] = "memfd",
-};
+static const char *const files_names[] = { [SCN_FILES_DISK] = "disk", [SCN_FILES_MEMFD] = "memfd" };
 
 /* The VALUE of config KEY=VALUE; the next token is VALUE. */
 static bool parse_config_value(struct scn_parser *p, enum scn_config_key k)
