@@ -97,6 +97,17 @@ static void out_errno(struct scn_outcome *o, int err)
 	o->err = err;
 }
 
+/* mmap, mremap: the address, or the errno */
+static void out_addr(struct scn_outcome *o, const struct cf_rep *rep)
+{
+	if (rep->err) {
+		out_errno(o, rep->err);
+	} else {
+		o->kind = SCN_RES_INT;
+		o->value = rep->ret;
+	}
+}
+
 static void out_ret(struct scn_outcome *o, const struct cf_rep *rep)
 {
 	if (rep->err)
@@ -364,12 +375,7 @@ enum cf_kstatus cf_kernel_exec(struct cf_kernel *k, const struct scn_stmt *st,
 		req.off = st->file >= 0 ? args->off : 0;
 		if (cf_call(sock, &req, NULL, fd, &rep, NULL, NULL))
 			return broken(why, why_size, "mmap request");
-		if (rep.err) {
-			out_errno(out, rep.err);
-		} else {
-			out->kind = SCN_RES_INT;
-			out->value = rep.ret;
-		}
+		out_addr(out, &rep);
 		break;
 	case SCN_OP_MREMAP:
 		req.op = CF_MREMAP;
@@ -382,12 +388,7 @@ enum cf_kstatus cf_kernel_exec(struct cf_kernel *k, const struct scn_stmt *st,
 			    (st->flags & SCN_MREMAP_DONTUNMAP ? MREMAP_DONTUNMAP : 0);
 		if (cf_call(sock, &req, NULL, -1, &rep, NULL, NULL))
 			return broken(why, why_size, "mremap request");
-		if (rep.err) {
-			out_errno(out, rep.err);
-		} else {
-			out->kind = SCN_RES_INT;
-			out->value = rep.ret;
-		}
+		out_addr(out, &rep);
 		break;
 	case SCN_OP_MUNMAP:
 	case SCN_OP_MPROTECT:
