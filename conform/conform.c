@@ -70,17 +70,6 @@ static void model_step(void *arg)
 	ex_set_current(NULL);
 }
 
-struct model_finish {
-	struct ex_world *w;
-};
-
-static void model_finish(void *arg)
-{
-	struct model_finish *c = arg;
-
-	ex_world_finish(c->w, true);
-}
-
 /* ------------------------------------------------------------------ */
 /* comparing */
 
@@ -206,7 +195,7 @@ void cf_conform(const struct scenario *scn, bool compare_only, struct cf_result 
 {
 	const struct scn_section *sections[scn->nr_threads + 2];
 	struct ex_thread *threads[scn->nr_threads + 2];
-	int nr_sections = 0, total = 0;
+	int nr_sections, total;
 	bool model_only, model_alive = true;
 	struct vm_variants variants;
 	struct cf_kernel k;
@@ -217,23 +206,13 @@ void cf_conform(const struct scenario *scn, bool compare_only, struct cf_result 
 	memset(res, 0, sizeof(*res));
 	res->scn = scn;
 	res->files = scn->config.files;
-	sections[nr_sections++] = &scn->init;
-	for (int i = 0; i < scn->nr_threads; i++)
-		sections[nr_sections++] = &scn->threads[i];
-	sections[nr_sections++] = &scn->final;
-	for (int s = 0; s < nr_sections; s++)
-		total += sections[s]->nr_stmts;
-	res->steps = xcalloc((size_t)total + 1, sizeof(*res->steps));
-	model_only = uses_inject(sections, nr_sections);
-
 	ex_sink_init(&sink);
 	ex_sink = &sink;
 	ex_variants_for(scn, NULL, 0, &variants);
 	ex_world_init(&w, scn, &variants);
-	threads[0] = &w.threads[0];
-	for (int i = 0; i < scn->nr_threads; i++)
-		threads[i + 1] = &w.threads[i + 1];
-	threads[nr_sections - 1] = &w.threads[w.nr_threads - 1];
+	nr_sections = ex_sequential_order(&w, sections, threads, &total);
+	res->steps = xcalloc((size_t)total + 1, sizeof(*res->steps));
+	model_only = uses_inject(sections, nr_sections);
 	if (!model_only)
 		cf_kernel_init(&k, scn, scn->config.files == SCN_FILES_MEMFD);
 
@@ -284,13 +263,7 @@ void cf_conform(const struct scenario *scn, bool compare_only, struct cf_result 
 		}
 	}
 	if (model_alive && res->verdict == CF_PASS) {
-		struct model_finish fc = { &w };
-
-		sink.stmt_where = "end of run";
-		if (!ex_protected_call(&sink, model_finish, &fc)) {
-			ex_world_abandon(&w);
-			model_alive = false;
-		}
+		ex_world_finish_checked(&sink, &w);
 		if (sink.first.kind != EX_KIND_NONE) {
 			take_violation(res, &sink);
 			res->at_end = true;

@@ -122,6 +122,40 @@ bool ex_protected_call(struct ex_sink *sink, void (*fn)(void *), void *arg)
 	return true;
 }
 
+int ex_sequential_order(struct ex_world *w, const struct scn_section **sections,
+			struct ex_thread **threads, int *total)
+{
+	const struct scenario *scn = w->scn;
+	int n = 0;
+
+	sections[n] = &scn->init;
+	threads[n++] = &w->threads[0];
+	for (int i = 0; i < scn->nr_threads; i++) {
+		sections[n] = &scn->threads[i];
+		threads[n++] = &w->threads[i + 1];
+	}
+	sections[n] = &scn->final;
+	threads[n++] = &w->threads[w->nr_threads - 1];
+	*total = 0;
+	for (int s = 0; s < n; s++)
+		*total += sections[s]->nr_stmts;
+	return n;
+}
+
+static void finish_checked(void *arg)
+{
+	ex_world_finish(arg, true);
+}
+
+bool ex_world_finish_checked(struct ex_sink *sink, struct ex_world *w)
+{
+	sink->stmt_where = "end of run";
+	if (ex_protected_call(sink, finish_checked, w))
+		return true;
+	ex_world_abandon(w);
+	return false;
+}
+
 /* ------------------------------------------------------------------ */
 /* arguments */
 

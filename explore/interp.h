@@ -90,6 +90,22 @@ bool ex_expectation_holds(const uint64_t *values, const bool *bound, const struc
  */
 bool ex_protected_call(struct ex_sink *sink, void (*fn)(void *), void *arg);
 
+/*
+ * ex_sequential_order - the sections of @w's scenario in the order a
+ * sequential run takes them (init, the threads in file order, final),
+ * each with the thread that runs it.  The arrays hold nr_threads + 2;
+ * returns that count, and the number of statements in *total.
+ */
+int ex_sequential_order(struct ex_world *w, const struct scn_section **sections,
+			struct ex_thread **threads, int *total);
+
+/*
+ * ex_world_finish_checked - ex_world_finish with the leak check, under a
+ * recovery point: false when a fatal violation left the model (the world
+ * is abandoned then); other violations go to @sink.
+ */
+bool ex_world_finish_checked(struct ex_sink *sink, struct ex_world *w);
+
 /* The variants of a run: defaults, then the scenario's lines, then @overrides. */
 void ex_variants_for(const struct scenario *scn, const struct scn_setting *overrides, int nr,
 		     struct vm_variants *out);

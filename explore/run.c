@@ -50,17 +50,6 @@ static void run_step(void *arg)
 	ex_set_current(NULL);
 }
 
-struct finish_ctx {
-	struct ex_world *w;
-};
-
-static void run_finish(void *arg)
-{
-	struct finish_ctx *c = arg;
-
-	ex_world_finish(c->w, true);
-}
-
 static void take_violation(struct ex_run_report *rep, struct ex_sink *sink)
 {
 	rep->violation = sink->first;
@@ -72,7 +61,7 @@ void ex_run_sequential(const struct scenario *scn, const struct vm_variants *var
 {
 	const struct scn_section *sections[scn->nr_threads + 2];
 	struct ex_thread *threads[scn->nr_threads + 2];
-	int nr_sections = 0, total = 0;
+	int nr_sections, total;
 	struct ex_sink sink;
 	struct ex_world w;
 	char where[512];
@@ -84,16 +73,7 @@ void ex_run_sequential(const struct scenario *scn, const struct vm_variants *var
 	ex_sink = &sink;
 	ex_world_init(&w, scn, variants);
 
-	sections[nr_sections] = &scn->init;
-	threads[nr_sections++] = &w.threads[0];
-	for (int i = 0; i < scn->nr_threads; i++) {
-		sections[nr_sections] = &scn->threads[i];
-		threads[nr_sections++] = &w.threads[i + 1];
-	}
-	sections[nr_sections] = &scn->final;
-	threads[nr_sections++] = &w.threads[w.nr_threads - 1];
-	for (int s = 0; s < nr_sections; s++)
-		total += sections[s]->nr_stmts;
+	nr_sections = ex_sequential_order(&w, sections, threads, &total);
 	rep->steps = xcalloc((size_t)total + 1, sizeof(*rep->steps));
 
 	for (int s = 0; s < nr_sections; s++) {
@@ -126,16 +106,7 @@ void ex_run_sequential(const struct scenario *scn, const struct vm_variants *var
 			}
 		}
 	}
-	sink.stmt_where = "end of run";
-	{
-		struct finish_ctx fc = { &w };
-
-		if (!ex_protected_call(&sink, run_finish, &fc)) {
-			take_violation(rep, &sink);
-			ex_world_abandon(&w);
-			goto out;
-		}
-	}
+	ex_world_finish_checked(&sink, &w);
 	take_violation(rep, &sink);
 out:
 	ex_sink_reset(&sink);
