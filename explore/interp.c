@@ -108,20 +108,6 @@ void ex_world_finish(struct ex_world *w, bool check)
 	world_free(w);
 }
 
-bool ex_protected_call(struct ex_sink *sink, void (*fn)(void *), void *arg)
-{
-	jmp_buf jb;
-
-	sink->recover = &jb;
-	if (setjmp(jb)) {
-		sink->recover = NULL;
-		return false;
-	}
-	fn(arg);
-	sink->recover = NULL;
-	return true;
-}
-
 int ex_sequential_order(struct ex_world *w, const struct scn_section **sections,
 			struct ex_thread **threads, int *total)
 {
@@ -248,9 +234,12 @@ static void do_read(struct mm_struct *mm, const struct scn_args *a, struct scn_o
 {
 	unsigned char *buf = xmalloc(a->len ? a->len : 1);
 	unsigned long done;
-	enum uaccess_fault f = uaccess_read(mm, a->addr, buf, a->len, &done);
+	enum uaccess_fault f;
 
+	o->data = buf;		/* owned by @o even if the run is abandoned mid-read */
+	f = uaccess_read(mm, a->addr, buf, a->len, &done);
 	if (f) {
+		o->data = NULL;
 		free(buf);
 		out_uaccess(o, f);
 		o->progress = done;
@@ -266,9 +255,12 @@ static void do_pread(struct file *file, const struct scn_args *a, struct scn_out
 	unsigned long long size = (unsigned long long)file->f_inode->i_size;
 	unsigned long len = a->off < size ? (unsigned long)MIN(a->len, size - a->off) : 0;
 	unsigned char *buf = xmalloc(len ? len : 1);
-	long n = kernel_read(file, buf, len, a->len, a->off);
+	long n;
 
+	o->data = buf;		/* owned by @o even if the run is abandoned mid-read */
+	n = kernel_read(file, buf, len, a->len, a->off);
 	if (n < 0) {
+		o->data = NULL;
 		free(buf);
 		out_err(o, n);
 		return;
@@ -377,10 +369,13 @@ enum ex_status ex_exec_stmt(struct ex_world *w, const struct scn_stmt *st, struc
 		do_pread(file, args, out);
 		break;
 	case SCN_OP_TRUNCATE:
-		out_err(out, do_truncate(file, args->len));
+		file->f_inode->truncating++;	/* truncated-mapped counts from its return */
+		ret = do_truncate(file, args->len);
+		file->f_inode->truncating--;
+		out_err(out, ret);
 		break;
 	case SCN_OP_CHECK:
-		vm_check_all();
+		vm_check_step(w->in_flight <= 1);	/* quiescent unless another statement is running */
 		out_err(out, 0);
 		break;
 	default:

@@ -13,6 +13,8 @@
 #ifndef RMAPLAB_EXPLORE_INTERP_H
 #define RMAPLAB_EXPLORE_INTERP_H
 
+#include <stdio.h>
+
 #include "explore/lock.h"
 #include "explore/violation.h"
 #include "lang/scn.h"
@@ -34,6 +36,7 @@ struct ex_world {
 	bool *bound;			/* by symbol: has a value */
 	struct ex_thread *threads;	/* [0] init, [1..n] threads, [n+1] final */
 	int nr_threads;
+	int in_flight;			/* statements started and not finished (explorer) */
 };
 
 /* Status of one statement's execution. */
@@ -84,13 +87,6 @@ bool ex_expectation_holds(const uint64_t *values, const bool *bound, const struc
 			  const struct scn_outcome *o);
 
 /*
- * ex_protected_call - fn(arg) with a recovery point: returns false when a
- * fatal violation (VM_BUG_ON, deadlock, lock-order) left the model; the
- * caller must then abandon the world.
- */
-bool ex_protected_call(struct ex_sink *sink, void (*fn)(void *), void *arg);
-
-/*
  * ex_sequential_order - the sections of @w's scenario in the order a
  * sequential run takes them (init, the threads in file order, final),
  * each with the thread that runs it.  The arrays hold nr_threads + 2;
@@ -105,6 +101,9 @@ int ex_sequential_order(struct ex_world *w, const struct scn_section **sections,
  * is abandoned then); other violations go to @sink.
  */
 bool ex_world_finish_checked(struct ex_sink *sink, struct ex_world *w);
+
+/* "key=value" of --variant into @s; false (message on @err) if it names no variant. */
+bool ex_parse_variant(const char *arg, struct scn_setting *s, FILE *err);
 
 /* The variants of a run: defaults, then the scenario's lines, then @overrides. */
 void ex_variants_for(const struct scenario *scn, const struct scn_setting *overrides, int nr,

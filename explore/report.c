@@ -126,7 +126,7 @@ static void print_json(const struct ex_run_report *rep, FILE *out)
 }
 
 /* "key=value" -> setting; false with a message listing the valid choices. */
-static bool parse_variant(const char *arg, struct scn_setting *s, FILE *err)
+bool ex_parse_variant(const char *arg, struct scn_setting *s, FILE *err)
 {
 	const char *eq = strchr(arg, '=');
 	char key[64], list[256];
@@ -200,7 +200,7 @@ int rl_run_file(const char *path, const char *const *variants, int nr_variants, 
 		return RL_EXIT_BAD_INPUT;
 	}
 	for (int i = 0; i < nr_variants; i++)
-		if (!parse_variant(variants[i], &overrides[i], err))
+		if (!ex_parse_variant(variants[i], &overrides[i], err))
 			return RL_EXIT_BAD_INPUT;
 	scn = scn_parse_file(path, &perr);
 	if (!scn) {

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "explore/lock.h"
 #include "explore/violation.h"
 #include "lib/util.h"
 
@@ -58,7 +59,7 @@ enum ex_kind ex_kind_from_name(const char *name)
 	return EX_KIND_NONE;
 }
 
-struct ex_sink *ex_sink;
+_Thread_local struct ex_sink *ex_sink;
 
 void ex_sink_init(struct ex_sink *sink)
 {
@@ -122,6 +123,7 @@ void ex_fatal(enum ex_kind kind, char *dump, const char *where, const char *fmt,
 	va_start(ap, fmt);
 	record(kind, dump, where, fmt, ap);
 	va_end(ap);
+	ex_lock_unwind();	/* the lock layer's pthread backend may hold its mutex */
 	if (ex_sink && ex_sink->recover)
 		longjmp(*ex_sink->recover, 1);
 	fprintf(stderr, "rmaplab: fatal %s with no recovery point: %s\n", ex_kind_name(kind),
@@ -139,4 +141,18 @@ void ex_panic(const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	abort();
+}
+
+bool ex_protected_call(struct ex_sink *sink, void (*fn)(void *), void *arg)
+{
+	jmp_buf jb;
+
+	sink->recover = &jb;
+	if (setjmp(jb)) {
+		sink->recover = NULL;
+		return false;
+	}
+	fn(arg);
+	sink->recover = NULL;
+	return true;
 }

@@ -66,7 +66,12 @@ struct ex_sink {
 	const char *stmt_where;		/* "file:line" of the statement being run */
 };
 
-extern struct ex_sink *ex_sink;
+/*
+ * Thread-local: the explorer's coroutines share one OS thread and so one
+ * sink; `rmaplab stress` gives each pthread its own sink, and with it its
+ * own recovery point, so ex_fatal() never longjmps across threads.
+ */
+extern _Thread_local struct ex_sink *ex_sink;
 
 void ex_sink_init(struct ex_sink *sink);
 void ex_sink_reset(struct ex_sink *sink);	/* free first, count = 0 */
@@ -85,6 +90,13 @@ void ex_report(enum ex_kind kind, char *dump, const char *fmt, ...)
  */
 void ex_fatal(enum ex_kind kind, char *dump, const char *where, const char *fmt, ...)
 	__attribute__((noreturn, format(printf, 4, 5)));
+
+/*
+ * ex_protected_call - fn(arg) with a recovery point: returns false when a
+ * fatal violation (VM_BUG_ON, deadlock, lock-order) left the model; the
+ * caller must then abandon the world.
+ */
+bool ex_protected_call(struct ex_sink *sink, void (*fn)(void *), void *arg);
 
 /* Last-resort for tool bugs outside the model: print and abort. */
 void ex_panic(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));

@@ -87,8 +87,10 @@ static vm_fault_t wp_page_copy(struct vm_fault *vmf, struct folio *old_folio)
 		ret = VM_FAULT_OOM;
 		goto out;
 	}
+	/* the PTL was dropped: the pte may change before it is taken again */
+	sched_point("wp_page_copy: PTL dropped, copying");
 	if (old_folio)	/* no lock on the source page: it may be changing */
-		memcpy(folio_address(new_folio), folio_address(old_folio), PAGE_SIZE);
+		vm_data_copy(folio_address(new_folio), folio_address(old_folio), PAGE_SIZE);
 	folio_set_uptodate(new_folio);
 
 	vmf->pte = pte_offset_map_lock(mm, vmf->address, &vmf->ptl);

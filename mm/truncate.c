@@ -61,8 +61,7 @@ static int find_entries(struct address_space *mapping, uint64_t *start, pgoff_t 
 
 	fbatch->nr = 0;
 	while (fbatch->nr < FOLIO_BATCH_SIZE && index <= end &&
-	       (folio = xa_find(&mapping->i_pages, &index, end))) {
-		folio_get(folio);
+	       (folio = filemap_find_get(mapping, &index, end))) {
 		if (!lock) {
 			fbatch->folios[fbatch->nr++] = folio;
 		} else if (!folio_trylock(folio)) {
@@ -93,7 +92,7 @@ static int find_entries(struct address_space *mapping, uint64_t *start, pgoff_t 
 static void truncate_inode_partial_folio(struct folio *folio, unsigned long offset)
 {
 #ifndef RMAPLAB_MUTANT_TRUNCATE_KEEPS_TAIL
-	memset(folio_address(folio) + offset, 0, PAGE_SIZE - offset);
+	vm_data_fill(folio_address(folio) + offset, 0, PAGE_SIZE - offset);
 #else
 	(void)folio;
 	(void)offset;
@@ -186,7 +185,10 @@ void truncate_pagecache(struct inode *inode, loff_t newsize)
 	loff_t holebegin = (loff_t)PAGE_ALIGN((unsigned long)newsize);
 
 	unmap_mapping_range(mapping, holebegin, 0, 1);
+	/* seed 000: a COW fault can map the old page again from here on */
+	sched_point("truncate_pagecache: unmapped, pages not yet removed");
 	truncate_inode_pages_range(mapping, newsize, -1);
+	sched_point("truncate_pagecache: pages removed, second unmap not yet done");
 	/* Seed 000: truncate_unmap=once leaves the COWs made meanwhile mapped. */
 	if (vm_variant(VAR_TRUNCATE_UNMAP) == TRUNCATE_UNMAP_TWICE)
 		unmap_mapping_range(mapping, holebegin, 0, 1);
@@ -214,14 +216,16 @@ void pagecache_isize_extended(struct inode *inode, loff_t from, loff_t to)
 	if (folio) {
 		folio_lock(folio);
 		if (folio->mapping == &inode->i_data)
-			memset(folio_address(folio) + off, 0, stop - off);
+			vm_data_fill(folio_address(folio) + off, 0, stop - off);
 		folio_unlock(folio);
 		folio_put(folio);
 	}
 	if (!inode->shmem) {
+		vm_host_lock(VM_DISK_LOCK);
 		block = xa_load(&inode->disk, (uint64_t)from >> PAGE_SHIFT);
 		if (block)
 			memset(block + off, 0, stop - off);
+		vm_host_unlock(VM_DISK_LOCK);
 	}
 }
 

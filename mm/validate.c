@@ -16,7 +16,8 @@
  *                     any page at or past EOF of its VMA's file;
  *   bug               I2, I3, I6-I9 and tree structure: model inconsistency.
  * The checker reads without locks: it runs between steps, when no thread
- * is inside a model function.
+ * is running a model function (other threads may be stopped inside one:
+ * see vm_check_step() for what is skipped then).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,9 +32,20 @@ struct ref {
 	unsigned long pfn;
 	enum ref_kind kind;
 	struct mm_struct *mm;
-	struct vm_area_struct *vma;
+	struct vm_area_struct *vma;	/* NULL: the mm's VMAs are being changed */
 	unsigned long addr;
 };
+
+/* What this pass may rely on (see vm_check_step()). */
+static struct {
+	bool quiescent;
+	bool ptl_held;			/* some thread holds a page-table lock */
+} mode = { .quiescent = true };
+
+static bool write_locked(const struct ex_lock *l)
+{
+	return l->owner != NULL;
+}
 
 struct refs {
 	struct ref *v;
@@ -78,9 +90,31 @@ static void collect_pte(struct mm_struct *mm, unsigned long addr, pte_t *ptep, v
 	pte_t pte = ptep_get(ptep);
 	struct ref ref = { .mm = mm, .addr = addr };
 
+	if (!mode.quiescent && write_locked(&mm->mmap_lock)) {
+		/* its VMAs may be half changed: count the pte, judge it later */
+		ref.vma = NULL;
+		if (pte_present(pte) && !pte_special(pte)) {
+			ref.kind = REF_PRESENT;
+			ref.pfn = pte_pfn(pte);
+		} else if (!pte_present(pte) && softleaf_is_migration(softleaf_from_pte(pte))) {
+			ref.kind = REF_MIGRATION;
+			ref.pfn = softleaf_to_pfn(softleaf_from_pte(pte));
+		} else {
+			return;
+		}
+		if (pfn_valid(ref.pfn))
+			refs_add(w->refs, ref);
+		return;
+	}
 	while (w->vma && w->vma->vm_end <= addr)
 		w->vma = w->vma->vm_next;
 	if (!w->vma || w->vma->vm_start > addr) {
+		for (int i = 0; i < mm->nr_detached; i++)
+			if (mm->detached[i] && mm->detached[i]->vm_start <= addr &&
+			    addr < mm->detached[i]->vm_end) {
+				ref.vma = mm->detached[i];
+				goto found;
+			}
 		if (!w->bad)
 			ex_report(EX_BUG, dump_mm(mm), "I9: mm#%lu has a pte at %#lx outside any VMA",
 				  mm->mm_id, addr);
@@ -88,6 +122,7 @@ static void collect_pte(struct mm_struct *mm, unsigned long addr, pte_t *ptep, v
 		return;
 	}
 	ref.vma = w->vma;
+found:
 	if (pte_present(pte)) {
 		if (pte_special(pte))
 			return;		/* the zero page: no counts, exempt */
@@ -120,6 +155,10 @@ static void validate_mm(struct mm_struct *mm, struct refs *refs)
 	static const char *const counter_names[NR_MM_COUNTERS] = { "file", "anon", "swap", "shmem" };
 	char *why;
 
+	if (!mode.quiescent && write_locked(&mm->mmap_lock)) {
+		walk_all_ptes(mm, collect_pte, &w);
+		return;
+	}
 	if (!vma_tree_validate(mm, &why)) {
 		ex_report(EX_BUG, dump_mm(mm), "I8: mm#%lu VMA tree: %s", mm->mm_id, why);
 		free(why);
@@ -141,7 +180,7 @@ static void validate_mm(struct mm_struct *mm, struct refs *refs)
 			ex_report(EX_BUG, dump_vma(vma), "vma#%lu is not in its file's i_mmap", vma->vm_seq);
 	}
 	walk_all_ptes(mm, collect_pte, &w);
-	for (int i = 0; i < NR_MM_COUNTERS; i++)
+	for (int i = 0; i < NR_MM_COUNTERS && mode.quiescent; i++)
 		if (w.rss[i] != mm->rss_stat[i])
 			ex_report(EX_BUG, dump_mm(mm), "I9: mm#%lu rss %s is %ld, the ptes count %ld",
 				  mm->mm_id, counter_names[i], mm->rss_stat[i], w.rss[i]);
@@ -284,6 +323,8 @@ static void validate_pagecache(struct inode *inode, struct refs *refs)
 		if (++index == 0)
 			break;
 	}
+	if (!mode.quiescent)
+		return;		/* nrpages and i_mmap change under locks held across steps */
 	if (count != mapping->nrpages)
 		ex_report(EX_BUG, NULL, "I10: '%s' nrpages %lu, the cache holds %lu", inode->name,
 			  mapping->nrpages, count);
@@ -317,10 +358,24 @@ static bool rmap_finds(struct folio *folio, struct vm_area_struct *vma, unsigned
 	return false;
 }
 
+/* Is @folio's rmap tree being changed by a thread stopped in the middle? */
+static bool rmap_write_locked(struct folio *folio)
+{
+	if (mode.quiescent)
+		return false;
+	if (folio_test_anon(folio))
+		return folio_anon_vma(folio) && write_locked(&folio_anon_vma(folio)->root->rwsem);
+	return folio->mapping && write_locked(&folio->mapping->i_mmap_rwsem);
+}
+
 static void check_one_ref(struct folio *folio, const struct ref *r)
 {
 	struct vm_area_struct *vma = r->vma;
 
+	if (!vma)
+		return;		/* its mm's VMAs are being changed */
+	if (vma->vm_file && vma->vm_file->f_inode->truncating && !mode.quiescent)
+		goto rmap;	/* truncated-mapped counts from the truncate's return */
 	if (r->kind == REF_PRESENT && vma->vm_file &&
 	    linear_page_index(vma, r->addr) >= DIV_ROUND_UP_PAGES(i_size_read(vma->vm_file->f_inode)))
 		ex_report(EX_TRUNCATED_MAPPED, dump_folio(folio),
@@ -331,7 +386,9 @@ static void check_one_ref(struct folio *folio, const struct ref *r)
 		ex_report(EX_TRUNCATED_MAPPED, dump_folio(folio),
 			  "mm#%lu maps %#lx to a file page no longer in the page cache", r->mm->mm_id,
 			  r->addr);
-	if (!vma_is_temporary_stack(vma) && !rmap_finds(folio, vma, r->addr))
+rmap:
+	if (!vma_is_temporary_stack(vma) && !rmap_write_locked(folio) &&
+	    !rmap_finds(folio, vma, r->addr))
 		ex_report(EX_RMAP_MISS, dump_folio(folio),
 			  "mm#%lu has a %s for pfn %#lx at %#lx (vma#%lu) that a walk of its %s cannot find",
 			  r->mm->mm_id, r->kind == REF_PRESENT ? "pte" : "migration entry", r->pfn,
@@ -349,28 +406,32 @@ static long validate_folio(const struct ref *refs, size_t n)
 			  refs[0].pfn);
 		return 0;
 	}
+	if (!mode.quiescent && folio_test_locked(folio))
+		return folio_nr_pages(folio);	/* its owner is changing it */
 	for (size_t i = 0; i < n; i++) {
 		present += refs[i].kind == REF_PRESENT;
 		cache += refs[i].kind == REF_CACHE;
 		if (refs[i].kind != REF_CACHE)
 			check_one_ref(folio, &refs[i]);
 	}
+	if (mode.ptl_held)
+		return folio_nr_pages(folio);	/* counts and ptes change together under it */
 	if (folio_mapcount(folio) != present)
 		ex_report(EX_MAPCOUNT, dump_folio(folio), "pfn %#lx: mapcount %d, but %d ptes map it",
 			  refs[0].pfn, folio_mapcount(folio), present);
 	expected = present + cache + (folio_test_isolated(folio) ? 1 : 0);
-	if (folio->_refcount != expected)
+	if (mode.quiescent ? folio->_refcount != expected : folio->_refcount < expected)
 		ex_report(EX_REFCOUNT, dump_folio(folio),
 			  "pfn %#lx: refcount %d, expected %d (%d ptes, %d page cache%s)", refs[0].pfn,
 			  folio->_refcount, expected, present, cache,
 			  folio_test_isolated(folio) ? ", isolated" : "");
 	if (folio_test_locked(folio))
-		ex_report(EX_BUG, dump_folio(folio), "pfn %#lx is locked between steps", refs[0].pfn);
+		ex_report(EX_BUG, dump_folio(folio), "pfn %#lx is locked between statements", refs[0].pfn);
 	if (folio_test_anon(folio) && PageAnonExclusive(folio) && present > 1)
 		ex_report(EX_BUG, dump_folio(folio), "I6: pfn %#lx is anon-exclusive but %d ptes map it",
 			  refs[0].pfn, present);
 	for (size_t i = 0; i < n; i++) {
-		if (refs[i].kind != REF_PRESENT)
+		if (refs[i].kind != REF_PRESENT || !refs[i].vma)
 			continue;
 		pte_t *ptep = pte_offset_map(refs[i].mm, refs[i].addr);
 
@@ -382,11 +443,7 @@ static long validate_folio(const struct ref *refs, size_t n)
 	return folio_nr_pages(folio);
 }
 
-/**
- * vm_check_all - run every invariant check now; findings go to the sink.
- * Context: no thread inside a model function.
- */
-void vm_check_all(void)
+static void check_pass(void)
 {
 	struct refs refs = { 0 };
 	struct mm_struct *mm;
@@ -397,7 +454,8 @@ void vm_check_all(void)
 		validate_mm(mm, &refs);
 	list_for_each_entry(inode, &machine->inode_list, i_list)
 		validate_pagecache(inode, &refs);
-	validate_anon_vmas();
+	if (mode.quiescent)
+		validate_anon_vmas();
 
 	if (refs.nr)
 		qsort(refs.v, refs.nr, sizeof(*refs.v), ref_cmp);
@@ -406,11 +464,29 @@ void vm_check_all(void)
 			;
 		reached += validate_folio(&refs.v[i], j - i);
 	}
-	if (reached != (long)machine->frames_in_use)
+	if (mode.quiescent && reached != (long)machine->frames_in_use)
 		ex_report(EX_REFCOUNT, NULL,
 			  "%lu frames are allocated, but ptes and page caches hold only %ld",
 			  machine->frames_in_use, reached);
 	free(refs.v);
+}
+
+/**
+ * vm_check_all - run every invariant check now; findings go to the sink.
+ * Context: no thread inside a statement.
+ */
+void vm_check_all(void)
+{
+	vm_check_step(true);
+}
+
+void vm_check_step(bool quiescent)
+{
+	mode.quiescent = quiescent;
+	mode.ptl_held = !quiescent && ex_class_held_count(&ex_class_ptl) > 0;
+	check_pass();
+	mode.quiescent = true;
+	mode.ptl_held = false;
 }
 
 /**

@@ -29,7 +29,7 @@ struct vm_area_struct *vm_area_alloc(struct mm_struct *mm)
 	INIT_LIST_HEAD(&vma->anon_vma_chain);
 	RB_CLEAR_NODE(&vma->shared.rb);
 	RB_CLEAR_NODE(&vma->vm_rb);
-	vma->vm_seq = ++machine->next_vma_seq;
+	vma->vm_seq = __atomic_add_fetch(&machine->next_vma_seq, 1, __ATOMIC_RELAXED);
 	return vma;
 }
 
@@ -578,8 +578,10 @@ static void unmap_detached(struct mm_struct *mm, struct vm_area_struct **vmas, i
 	}
 	if (nr)
 		free_pgd_range(mm, vmas[0]->vm_start, vmas[nr - 1]->vm_end, floor, ceiling);
-	for (int i = 0; i < nr; i++)
+	for (int i = 0; i < nr; i++) {
 		remove_vma(vmas[i]);
+		vmas[i] = NULL;		/* mm->detached: gone */
+	}
 }
 
 /**
@@ -628,9 +630,13 @@ int do_vmi_munmap(struct mm_struct *mm, unsigned long start, unsigned long len, 
 	floor = prev ? prev->vm_end : 0;
 	ceiling = next ? next->vm_start : 0;
 
+	mm->detached = vmas;
+	mm->nr_detached = nr;
 	if (unlock)
 		mmap_write_downgrade(mm);
 	unmap_detached(mm, vmas, nr, floor, ceiling);
+	mm->detached = NULL;
+	mm->nr_detached = 0;
 	vm_free(VM_ALLOC_TEMP, vmas);
 	if (unlock)
 		mmap_read_unlock(mm);

@@ -24,6 +24,7 @@
 
 #include "conform/conform.h"
 #include "explore/interp.h"
+#include "include/rmaplab.h"
 #include "lib/util.h"
 #include "tests/test.h"
 
@@ -117,6 +118,33 @@ static void run_conform_test(void *arg)
 	scn_free(scn);
 }
 
+/*
+ * Every expect claim of a file, as `rmaplab test` checks it.  make test
+ * uses a smaller budget than the command's default (dfs bounds 0-2, pct
+ * depths 2-3 with 300 runs, 20 s per claim); --param claims_full=1 uses
+ * the default.  The claims' lines go to the log with -v.
+ */
+static void run_claims_test(void *arg)
+{
+	const char *path = arg;
+	struct rl_test_budget b = { 0, 2, 2, 3, 300, 20, 0 };
+	int passed = 0, failed = 0, code;
+	char *report = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&report, &len);
+
+	if (t_param("claims_full", 0))
+		b = (struct rl_test_budget){ 0, 3, 2, 5, 10000, 60, 0 };
+	code = rl_test_file(path, &b, f, f, &passed, &failed);
+	fclose(f);
+	if (code != RL_EXIT_OK || failed || !passed)
+		t_fail(__FILE__, __LINE__, "%s: exit %d, %d claims passed, %d failed:\n%s", path, code,
+		       passed, failed, report);
+	else
+		t_log("%s", report);
+	free(report);
+}
+
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -165,6 +193,17 @@ static void collect(const char *dir, char ***paths, int *nr, int *cap)
 	free(names);
 }
 
+/* Does @path have an expect line?  (A file that does not parse has none.) */
+static bool has_claims(const char *path)
+{
+	struct scn_error err;
+	struct scenario *scn = scn_parse_file(path, &err);
+	bool yes = scn && scn->nr_claims > 0;
+
+	scn_free(scn);
+	return yes;
+}
+
 void t_register_scenario_tests(void)
 {
 	static const char *const roots[] = { "scenarios", "tests/scenarios" };
@@ -180,6 +219,11 @@ void t_register_scenario_tests(void)
 		t->path = paths[i];
 		t_register_dynamic(name, run_scenario_test, t);
 		free(name);
+		if (has_claims(paths[i])) {
+			name = xasprintf("claims:%s", paths[i]);
+			t_register_dynamic(name, run_claims_test, paths[i]);
+			free(name);
+		}
 	}
 	free(paths);
 
