@@ -2,6 +2,8 @@
  * explore/lock.c - lock classes, held-lock bookkeeping, documented-order
  * checking; in run mode a contended lock is a self-deadlock.
  */
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -35,8 +37,95 @@ const struct ex_lock_class *const ex_lock_order[] = {
 	NULL,
 };
 
-struct ex_thread *ex_current;
+_Thread_local struct ex_thread *ex_current;
 const struct ex_hooks *ex_hooks;
+bool ex_points_atomics;
+
+static struct ex_thread *const *all_threads;
+static int nr_all_threads;
+static unsigned long next_ticket;
+
+/* Held locks per class, by registry index (see class_index()). */
+#define MAX_CLASSES 32
+static const struct ex_lock_class *classes[MAX_CLASSES];
+static int nr_classes;
+static int held_per_class[MAX_CLASSES];
+
+/* Observed dependencies: node = class index * 2 + (nested ? 1 : 0). */
+#define MAX_NODES (MAX_CLASSES * 2)
+struct dep {
+	bool seen;
+	const char *fn;			/* where it was first taken in this order */
+	const char *thread;
+};
+static struct dep deps[MAX_NODES][MAX_NODES];
+
+/*
+ * The pthread backend (see its section at the end): BK_GUARD() at the top
+ * of a public function runs the rest of it under the backend's mutex when
+ * the backend is on, and does nothing otherwise.
+ */
+struct bk_guard {
+	bool on;
+};
+static struct bk_guard bk_enter(void);
+static struct bk_guard bk_enter_release(const void *lock);
+static void bk_leave(struct bk_guard *g);
+static void bk_note_acquire(const void *lock);
+static bool bk_contended(struct ex_thread *t, const struct ex_lock_class *class, const void *lock,
+			 enum ex_lock_mode mode, int subclass, unsigned long mask, bool wait_only,
+			 const char *fn);
+#define BK_GUARD() struct bk_guard bk_guard_ __attribute__((cleanup(bk_leave))) = bk_enter()
+/* ...for a function that releases @lock (ThreadSanitizer learns of the release first) */
+#define BK_GUARD_RELEASE(lock) \
+	struct bk_guard bk_guard_ __attribute__((cleanup(bk_leave))) = bk_enter_release(lock)
+
+const char *ex_event_name(enum ex_event ev)
+{
+	static const char *const names[EX_NR_EVENTS] = {
+		[EX_EV_ACQUIRE] = "acquire", [EX_EV_RELEASE] = "release",
+		[EX_EV_POINT] = "point", [EX_EV_WAIT] = "wait",
+		[EX_EV_DOWNGRADE] = "downgrade", [EX_EV_ATOMIC] = "atomic",
+		[EX_EV_STMT] = "statement", [EX_EV_BLOCK] = "blocked",
+		[EX_EV_DONE] = "done",
+	};
+	return (unsigned)ev < EX_NR_EVENTS ? names[ev] : "?";
+}
+
+static int class_index(const struct ex_lock_class *c)
+{
+	for (int i = 0; i < nr_classes; i++)
+		if (classes[i] == c)
+			return i;
+	if (nr_classes == MAX_CLASSES)
+		ex_fatal(EX_BUG, NULL, NULL, "more than %d lock classes", MAX_CLASSES);
+	classes[nr_classes] = c;
+	return nr_classes++;
+}
+
+void ex_lock_set_threads(struct ex_thread *const *threads, int n)
+{
+	all_threads = threads;
+	nr_all_threads = n;
+}
+
+void ex_lockdep_reset(void)
+{
+	BK_GUARD();
+	memset(deps, 0, sizeof(deps));
+	memset(held_per_class, 0, sizeof(held_per_class));
+	nr_classes = 0;
+	next_ticket = 0;
+}
+
+int ex_class_held_count(const struct ex_lock_class *class)
+{
+	BK_GUARD();
+	for (int i = 0; i < nr_classes; i++)
+		if (classes[i] == class)
+			return held_per_class[i];
+	return 0;
+}
 
 static struct ex_thread ex_orphan = { .id = -1, .name = "(no thread)" };
 
@@ -73,6 +162,7 @@ static char *held_dump(const struct ex_thread *t)
 
 void ex_thread_check_clean(struct ex_thread *t)
 {
+	BK_GUARD();
 	if (t->nr_held)
 		ex_fatal(EX_BUG, held_dump(t), NULL,
 			 "%s still holds %d lock(s) (first: %s taken in %s) at the end of a statement",
@@ -81,7 +171,11 @@ void ex_thread_check_clean(struct ex_thread *t)
 
 void ex_thread_forget_locks(struct ex_thread *t)
 {
+	BK_GUARD();
+	for (int i = 0; i < t->nr_held; i++)
+		held_per_class[class_index(t->held[i].class)]--;
 	t->nr_held = 0;
+	t->wait_lock = NULL;
 }
 
 static struct ex_held *find_held(struct ex_thread *t, const void *lock)
@@ -94,24 +188,72 @@ static struct ex_held *find_held(struct ex_thread *t, const void *lock)
 
 bool ex_lock_held_by_me(const void *lock, int mode)
 {
+	BK_GUARD();
 	struct ex_held *h = find_held(me(), lock);
 
 	return h && (mode < 0 || (int)h->mode == mode);
 }
 
+bool ex_lock_held_by_thread(struct ex_thread *t, const void *lock)
+{
+	BK_GUARD();
+	return find_held(t, lock) != NULL;
+}
+
+int ex_lock_holders(const void *lock, struct ex_thread **out, int max)
+{
+	BK_GUARD();
+	int n = 0;
+
+	for (int i = 0; i < nr_all_threads; i++)
+		if (find_held(all_threads[i], lock) && n < max)
+			out[n++] = all_threads[i];
+	return n;
+}
+
+static int dep_node(const struct ex_lock_class *class, int subclass)
+{
+	return class_index(class) * 2 + (subclass ? 1 : 0);
+}
+
+static const char *node_name(int node, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s%s", classes[node / 2]->name, node & 1 ? " (nested)" : "");
+	return buf;
+}
+
+/* Is there a chain of observed dependencies from @from to @to? */
+static bool dep_reaches(int from, int to, unsigned char *seen)
+{
+	if (from == to)
+		return true;
+	seen[from] = 1;
+	for (int n = 0; n < nr_classes * 2; n++)
+		if (deps[from][n].seen && !seen[n] && dep_reaches(n, to, seen))
+			return true;
+	return false;
+}
+
 /*
  * Check a blocking acquire of @class against every lock the thread holds:
  * a held lock of a later rank, or of the same class without a nesting
- * annotation, is an inversion of the documented order.
+ * annotation, is an inversion of the documented order; a dependency whose
+ * reverse was observed earlier in this run is an inversion of the observed
+ * order (lockdep).  Classes of rank 0 have no documented place and are
+ * checked against the observed order only.
  */
 static void check_order(const struct ex_lock_class *class, int subclass, const char *fn)
 {
 	struct ex_thread *t = me();
+	int to = dep_node(class, subclass);
 
 	for (int i = 0; i < t->nr_held; i++) {
 		const struct ex_held *h = &t->held[i];
+		int from = dep_node(h->class, h->subclass);
+		unsigned char seen[MAX_NODES] = { 0 };
+		char a[64], b[64];
 
-		if (h->class->rank > class->rank)
+		if (h->class->rank && class->rank && h->class->rank > class->rank)
 			ex_fatal(EX_LOCK_ORDER, held_dump(t), NULL,
 				 "%s takes %s while holding %s (taken in %s): documented order is %s before %s",
 				 fn, class->name, h->class->name, h->fn, class->name, h->class->name);
@@ -119,13 +261,29 @@ static void check_order(const struct ex_lock_class *class, int subclass, const c
 			ex_fatal(EX_LOCK_ORDER, held_dump(t), NULL,
 				 "%s takes a second %s while holding one (taken in %s) without a nesting annotation",
 				 fn, class->name, h->fn);
+		if (from == to || deps[from][to].seen)
+			continue;
+		if (dep_reaches(to, from, seen)) {
+			const struct dep *d = &deps[to][from];
+			char how[160];
+
+			if (d->seen)
+				snprintf(how, sizeof(how), "%s in %s", d->thread, d->fn);
+			else
+				snprintf(how, sizeof(how), "through other locks");
+			node_name(to, a, sizeof(a));
+			node_name(from, b, sizeof(b));
+			ex_fatal(EX_LOCK_ORDER, held_dump(t), NULL,
+				 "%s: %s takes %s while holding %s (taken in %s), but earlier in this run %s was taken before %s (%s)",
+				 t->name, fn, a, b, h->fn, a, b, how);
+		}
+		deps[from][to] = (struct dep){ true, fn, t->name };
 	}
 }
 
-static void push_held(const void *lock, const struct ex_lock_class *class, enum ex_lock_mode mode,
-		      int subclass, bool trylock, const char *fn)
+static void push_held_on(struct ex_thread *t, const void *lock, const struct ex_lock_class *class,
+			 enum ex_lock_mode mode, int subclass, bool trylock, const char *fn)
 {
-	struct ex_thread *t = me();
 	struct ex_held *h;
 
 	if (t->nr_held >= EX_MAX_HELD)
@@ -137,6 +295,14 @@ static void push_held(const void *lock, const struct ex_lock_class *class, enum 
 	h->subclass = subclass;
 	h->trylock = trylock;
 	h->fn = fn;
+	held_per_class[class_index(class)]++;
+}
+
+static void push_held(const void *lock, const struct ex_lock_class *class, enum ex_lock_mode mode,
+		      int subclass, bool trylock, const char *fn)
+{
+	push_held_on(me(), lock, class, mode, subclass, trylock, fn);
+	bk_note_acquire(lock);
 }
 
 static void pop_held(const void *lock, const struct ex_lock_class *class, const char *fn)
@@ -148,6 +314,7 @@ static void pop_held(const void *lock, const struct ex_lock_class *class, const 
 			continue;
 		memmove(&t->held[i], &t->held[i + 1], (size_t)(t->nr_held - i - 1) * sizeof(t->held[0]));
 		t->nr_held--;
+		held_per_class[class_index(class)]--;
 		return;
 	}
 	ex_fatal(EX_BUG, held_dump(t), NULL, "%s releases %s that %s does not hold", fn, class->name,
@@ -161,9 +328,94 @@ static void point(enum ex_event ev, const struct ex_lock_class *class, const voi
 		ex_hooks->point(ev, class, lock, what);
 }
 
-/* The lock is not available: block (explorer) or report the deadlock. */
+/*
+ * The word of a bit lock also holds other bits (folio->flags) that the
+ * model sets and clears with atomic bit operations outside this layer, as
+ * the kernel's test_and_set_bit_lock / clear_bit_unlock share the word
+ * with set_bit: every access here is atomic too.
+ */
+static inline unsigned long word_load(const unsigned long *word)
+{
+	return __atomic_load_n(word, __ATOMIC_ACQUIRE);
+}
+
+static inline void word_or(unsigned long *word, unsigned long mask)
+{
+	__atomic_fetch_or(word, mask, __ATOMIC_ACQ_REL);
+}
+
+static inline void word_andnot(unsigned long *word, unsigned long mask)
+{
+	__atomic_fetch_and(word, ~mask, __ATOMIC_RELEASE);
+}
+
+/* ------------------------------------------------------------------ */
+/* waiters: FIFO per lock, by ticket */
+
+static struct ex_thread *first_waiter(const void *lock)
+{
+	struct ex_thread *first = NULL;
+
+	for (int i = 0; i < nr_all_threads; i++) {
+		struct ex_thread *t = all_threads[i];
+
+		if (t->wait_lock == lock && !t->wait_only &&
+		    (!first || t->wait_ticket < first->wait_ticket))
+			first = t;
+	}
+	return first;
+}
+
+/* The lock is handed to @t, which was sleeping on it. */
+static void grant(struct ex_thread *t)
+{
+	push_held_on(t, t->wait_lock, t->wait_class, t->wait_mode, t->wait_subclass, false,
+		     t->wait_fn);
+	t->wait_lock = NULL;
+}
+
+/* After a release or downgrade of @l: hand it to the waiters at the head. */
+static void wake_rwsem(struct ex_lock *l)
+{
+	struct ex_thread *t;
+
+	while ((t = first_waiter(l))) {
+		if (t->wait_mode == EX_EXCL) {
+			if (l->owner || l->readers)
+				return;
+			l->owner = t;
+			grant(t);
+			return;
+		}
+		if (l->owner)
+			return;
+		l->readers++;
+		grant(t);
+	}
+}
+
+/* After a bit lock was cleared: waiters without the lock go, the first locker takes it. */
+static void wake_bit(unsigned long *word, unsigned long mask)
+{
+	struct ex_thread *t;
+
+	for (int i = 0; i < nr_all_threads; i++)
+		if (all_threads[i]->wait_lock == word && all_threads[i]->wait_only)
+			all_threads[i]->wait_lock = NULL;
+	t = first_waiter(word);
+	if (t && !(word_load(word) & mask)) {
+		word_or(word, mask);
+		grant(t);
+	}
+}
+
+/*
+ * The lock is not available: sleep on it until a release hands it over
+ * (explorer), or report the deadlock (run mode, where no other thread can
+ * ever release it).
+ */
 static void contended(const struct ex_lock_class *class, const void *lock, enum ex_lock_mode mode,
-		      const char *fn)
+		      int subclass, unsigned long mask, bool wait_only, const char *fn)
 {
 	struct ex_thread *t = me();
 	struct ex_held *h = find_held(t, lock);
@@ -172,13 +424,24 @@ static void contended(const struct ex_lock_class *class, const void *lock, enum 
 		ex_fatal(EX_DEADLOCK, held_dump(t), NULL,
 			 "%s: %s takes %s for %s while already holding it (taken in %s)", t->name, fn,
 			 class->name, mode == EX_SHARED ? "read" : "write", h->fn);
-	if (ex_hooks && ex_hooks->block) {
-		ex_hooks->block(class, lock, mode, fn);
-		return;
-	}
-	ex_fatal(EX_DEADLOCK, held_dump(t), NULL,
-		 "%s: %s waits for %s held by another thread, and no other thread can run",
-		 t->name, fn, class->name);
+	if (bk_contended(t, class, lock, mode, subclass, mask, wait_only, fn))
+		return;		/* pthread backend: granted (or left the model) */
+	if (!ex_hooks || !ex_hooks->block)
+		ex_fatal(EX_DEADLOCK, held_dump(t), NULL,
+			 "%s: %s waits for %s held by another thread, and no other thread can run",
+			 t->name, fn, class->name);
+	t->wait_lock = lock;
+	t->wait_class = class;
+	t->wait_mode = mode;
+	t->wait_subclass = subclass;
+	t->wait_only = wait_only;
+	t->wait_mask = mask;
+	t->wait_ticket = ++next_ticket;
+	t->wait_fn = fn;
+	ex_hooks->block(class, lock, mode, fn);
+	if (t->wait_lock)
+		ex_fatal(EX_BUG, NULL, NULL, "%s: resumed while still waiting for %s", t->name,
+			 class->name);
 }
 
 void ex_lock_init(struct ex_lock *l, const struct ex_lock_class *class)
@@ -205,20 +468,24 @@ static void take(struct ex_lock *l, enum ex_lock_mode mode)
 
 void ex_lock_acquire(struct ex_lock *l, enum ex_lock_mode mode, int subclass, const char *fn)
 {
+	BK_GUARD();
 	if (find_held(me(), l))	/* recursion: a deadlock, whatever the order says */
-		contended(l->class, l, mode, fn);
+		contended(l->class, l, mode, subclass, 0, false, fn);
 	check_order(l->class, subclass, fn);
 	point(EX_EV_ACQUIRE, l->class, l, fn);
-	while (!can_take(l, mode))
-		contended(l->class, l, mode, fn);
-	take(l, mode);
-	push_held(l, l->class, mode, subclass, false, fn);
+	if (can_take(l, mode) && !first_waiter(l)) {
+		take(l, mode);
+		push_held(l, l->class, mode, subclass, false, fn);
+		return;
+	}
+	contended(l->class, l, mode, subclass, 0, false, fn);	/* granted on return */
 }
 
 bool ex_lock_tryacquire(struct ex_lock *l, enum ex_lock_mode mode, const char *fn)
 {
+	BK_GUARD();
 	point(EX_EV_ACQUIRE, l->class, l, fn);
-	if (find_held(me(), l) || !can_take(l, mode))
+	if (find_held(me(), l) || !can_take(l, mode) || first_waiter(l))
 		return false;
 	take(l, mode);
 	push_held(l, l->class, mode, 0, true, fn);
@@ -227,6 +494,7 @@ bool ex_lock_tryacquire(struct ex_lock *l, enum ex_lock_mode mode, const char *f
 
 void ex_lock_release(struct ex_lock *l, enum ex_lock_mode mode, const char *fn)
 {
+	BK_GUARD_RELEASE(l);
 	struct ex_held *h = find_held(me(), l);
 
 	if (!h || h->mode != mode)
@@ -238,11 +506,13 @@ void ex_lock_release(struct ex_lock *l, enum ex_lock_mode mode, const char *fn)
 		l->readers--;
 	else
 		l->owner = NULL;
+	wake_rwsem(l);
 	point(EX_EV_RELEASE, l->class, l, fn);
 }
 
 void ex_lock_downgrade(struct ex_lock *l, const char *fn)
 {
+	BK_GUARD_RELEASE(l);
 	struct ex_held *h = find_held(me(), l);
 
 	if (!h || h->mode != EX_EXCL)
@@ -251,55 +521,63 @@ void ex_lock_downgrade(struct ex_lock *l, const char *fn)
 	h->mode = EX_SHARED;
 	l->owner = NULL;
 	l->readers++;
+	wake_rwsem(l);
 	point(EX_EV_DOWNGRADE, l->class, l, fn);
 }
 
 void ex_bit_lock(unsigned long *word, int bit, const struct ex_lock_class *class, int subclass,
 		 const char *fn)
 {
+	BK_GUARD();
 	unsigned long mask = 1UL << bit;
 
 	if (find_held(me(), word))
-		contended(class, word, EX_EXCL, fn);
+		contended(class, word, EX_EXCL, subclass, mask, false, fn);
 	check_order(class, subclass, fn);
 	point(EX_EV_ACQUIRE, class, word, fn);
-	while (*word & mask)
-		contended(class, word, EX_EXCL, fn);
-	*word |= mask;
-	push_held(word, class, EX_EXCL, subclass, false, fn);
+	if (!(word_load(word) & mask) && !first_waiter(word)) {
+		word_or(word, mask);
+		push_held(word, class, EX_EXCL, subclass, false, fn);
+		return;
+	}
+	contended(class, word, EX_EXCL, subclass, mask, false, fn);	/* granted on return */
 }
 
 bool ex_bit_trylock(unsigned long *word, int bit, const struct ex_lock_class *class,
 		    const char *fn)
 {
+	BK_GUARD();
 	unsigned long mask = 1UL << bit;
 
 	point(EX_EV_ACQUIRE, class, word, fn);
-	if (*word & mask)
+	if ((word_load(word) & mask) || first_waiter(word))
 		return false;
-	*word |= mask;
+	word_or(word, mask);
 	push_held(word, class, EX_EXCL, 0, true, fn);
 	return true;
 }
 
 void ex_bit_unlock(unsigned long *word, int bit, const struct ex_lock_class *class, const char *fn)
 {
+	BK_GUARD_RELEASE(word);
 	unsigned long mask = 1UL << bit;
 
-	if (!(*word & mask))
+	if (!(word_load(word) & mask))
 		ex_fatal(EX_BUG, NULL, NULL, "%s unlocks %s that is not locked", fn, class->name);
 	pop_held(word, class, fn);
-	*word &= ~mask;
+	word_andnot(word, mask);
+	wake_bit(word, mask);
 	point(EX_EV_RELEASE, class, word, fn);
 }
 
 void ex_bit_wait(unsigned long *word, int bit, const struct ex_lock_class *class, const char *fn)
 {
+	BK_GUARD();
 	unsigned long mask = 1UL << bit;
 
 	point(EX_EV_WAIT, class, word, fn);
-	while (*word & mask)
-		contended(class, word, EX_SHARED, fn);
+	if (word_load(word) & mask)
+		contended(class, word, EX_SHARED, 0, mask, true, fn);
 }
 
 void ex_sched_point(const char *name)
@@ -307,7 +585,260 @@ void ex_sched_point(const char *name)
 	point(EX_EV_POINT, NULL, NULL, name);
 }
 
+void ex_stmt_point(const char *text)
+{
+	point(EX_EV_STMT, NULL, NULL, text);
+}
+
 void ex_cond_resched(const char *fn)
 {
 	point(EX_EV_POINT, NULL, NULL, fn);
+}
+
+void ex_atomic_point(const char *what)
+{
+	if (ex_points_atomics)
+		point(EX_EV_ATOMIC, NULL, NULL, what);
+}
+
+/* ================================================================== */
+/* pthread backend (rmaplab stress)                                    */
+/*                                                                     */
+/* With the backend on, the scenario's threads are real pthreads.  The */
+/* bookkeeping above (lock owner and readers, held lists, per-class    */
+/* counts, lockdep dependencies, waiters and their tickets) is then    */
+/* shared between them, so every public function of this file runs     */
+/* under one mutex (BK_GUARD), and a contended acquire sleeps on a     */
+/* condition variable instead of calling the explorer's block hook.    */
+/* The hand-off is the explorer's: a release grants the lock to the    */
+/* first waiters by ticket (FIFO, readers at the head share it, a      */
+/* waiting writer keeps later readers out), and the waiter wakes up    */
+/* holding it.  Off (the explorer, rmaplab run) nothing here runs but  */
+/* the test of one flag per lock operation.                            */
+/* ================================================================== */
+
+bool ex_lock_pthreads_on;		/* read by ex_lock_is_locked() */
+static pthread_mutex_t bk_mutex = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t bk_cond = PTHREAD_COND_INITIALIZER;
+static _Thread_local int bk_depth;	/* this thread holds bk_mutex (nesting depth) */
+static _Thread_local const void *bk_acquired;	/* the lock this operation took (TSan) */
+static int bk_running;			/* threads in their sections (0: one, the caller) */
+static int bk_waiting;			/* threads sleeping in bk_contended */
+static bool bk_stopping;		/* ex_lock_pthreads_stop() was called */
+
+/*
+ * ThreadSanitizer must see the modelled locks, not bk_mutex: a model
+ * access is ordered after another thread's only through a release and a
+ * later acquire of the same modelled lock (or the model's own atomics),
+ * as in the kernel.  So bk_mutex, the condition variable and the
+ * bookkeeping under them are hidden from it (ignore sync, reads and
+ * writes), and each operation tells it of the release (before taking
+ * bk_mutex) or the acquire (after dropping it) of the modelled lock.
+ * Without that, every lock operation of every thread would order
+ * everything, and TSan would miss the model's races.
+ */
+#if defined(__SANITIZE_THREAD__)
+#define BK_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define BK_TSAN 1
+#endif
+#endif
+
+#ifdef BK_TSAN
+void AnnotateIgnoreSyncBegin(const char *file, int line);
+void AnnotateIgnoreSyncEnd(const char *file, int line);
+void AnnotateIgnoreReadsBegin(const char *file, int line);
+void AnnotateIgnoreReadsEnd(const char *file, int line);
+void AnnotateIgnoreWritesBegin(const char *file, int line);
+void AnnotateIgnoreWritesEnd(const char *file, int line);
+void __tsan_acquire(void *addr);
+void __tsan_release(void *addr);
+
+static void bk_hide_begin(void)
+{
+	AnnotateIgnoreSyncBegin(__FILE__, __LINE__);
+	AnnotateIgnoreReadsBegin(__FILE__, __LINE__);
+	AnnotateIgnoreWritesBegin(__FILE__, __LINE__);
+}
+
+static void bk_hide_end(void)
+{
+	AnnotateIgnoreWritesEnd(__FILE__, __LINE__);
+	AnnotateIgnoreReadsEnd(__FILE__, __LINE__);
+	AnnotateIgnoreSyncEnd(__FILE__, __LINE__);
+}
+
+static void bk_tsan_acquire(const void *lock)
+{
+	__tsan_acquire((void *)(uintptr_t)lock);
+}
+
+static void bk_tsan_release(const void *lock)
+{
+	__tsan_release((void *)(uintptr_t)lock);
+}
+#else
+static void bk_hide_begin(void) { }
+static void bk_hide_end(void) { }
+static void bk_tsan_acquire(const void *lock) { (void)lock; }
+static void bk_tsan_release(const void *lock) { (void)lock; }
+#endif
+
+void ex_lock_use_pthreads(bool on)
+{
+	ex_lock_pthreads_on = on;
+	bk_running = 0;
+	bk_waiting = 0;
+	bk_stopping = false;
+}
+
+static struct bk_guard bk_enter(void)
+{
+	if (__builtin_expect(!ex_lock_pthreads_on, 1))
+		return (struct bk_guard){ false };
+	if (bk_depth++ == 0) {
+		bk_hide_begin();
+		pthread_mutex_lock(&bk_mutex);
+	}
+	return (struct bk_guard){ true };
+}
+
+static struct bk_guard bk_enter_release(const void *lock)
+{
+	if (__builtin_expect(!ex_lock_pthreads_on, 1))
+		return (struct bk_guard){ false };
+	if (bk_depth == 0)
+		bk_tsan_release(lock);
+	return bk_enter();
+}
+
+static void bk_note_acquire(const void *lock)
+{
+	if (ex_lock_pthreads_on)
+		bk_acquired = lock;
+}
+
+/* Drop bk_mutex (depth 0 now); then tell TSan of the acquire, if any. */
+static void bk_exit(void)
+{
+	const void *acquired = bk_acquired;
+
+	bk_acquired = NULL;
+	if (bk_waiting)		/* a release may have handed a lock over */
+		pthread_cond_broadcast(&bk_cond);
+	pthread_mutex_unlock(&bk_mutex);
+	bk_hide_end();
+	if (acquired)
+		bk_tsan_acquire(acquired);
+}
+
+static void bk_leave(struct bk_guard *g)
+{
+	if (__builtin_expect(!g->on, 1))
+		return;
+	if (--bk_depth == 0)
+		bk_exit();
+}
+
+void ex_lock_unwind(void)
+{
+	if (bk_depth) {
+		bk_depth = 0;
+		bk_acquired = NULL;
+		bk_exit();
+	}
+}
+
+void ex_lock_pthreads_begin(int nr_threads)
+{
+	BK_GUARD();
+
+	bk_running = nr_threads;
+	bk_waiting = 0;
+	bk_stopping = false;
+}
+
+void ex_lock_pthreads_thread_exit(void)
+{
+	BK_GUARD();
+
+	if (bk_running > 0)
+		bk_running--;
+	pthread_cond_broadcast(&bk_cond);	/* the others may all be asleep now */
+}
+
+void ex_lock_pthreads_stop(void)
+{
+	BK_GUARD();
+
+	bk_stopping = true;
+	pthread_cond_broadcast(&bk_cond);
+}
+
+bool ex_lock_is_locked_mt(const struct ex_lock *l)
+{
+	BK_GUARD();
+
+	return l->owner || l->readers;
+}
+
+/* Threads asleep on a lock that nobody has handed over yet. */
+static int bk_nr_blocked(const struct ex_thread *me)
+{
+	bool listed = false;
+	int n = 0;
+
+	for (int i = 0; i < nr_all_threads; i++) {
+		if (all_threads[i]->wait_lock)
+			n++;
+		if (all_threads[i] == me)
+			listed = true;
+	}
+	return listed ? n : n + 1;	/* teardown, say, is in no list */
+}
+
+/*
+ * contended() with the backend on: sleep until a release hands the lock
+ * over (wait_lock cleared by grant() or wake_bit()).  Every running
+ * thread asleep is a deadlock; a stop request leaves the model.  Called
+ * with bk_mutex held; returns false (nothing done) when the backend is off.
+ */
+static bool bk_contended(struct ex_thread *t, const struct ex_lock_class *class, const void *lock,
+			 enum ex_lock_mode mode, int subclass, unsigned long mask, bool wait_only,
+			 const char *fn)
+{
+	if (__builtin_expect(!ex_lock_pthreads_on, 1))
+		return false;
+	t->wait_lock = lock;
+	t->wait_class = class;
+	t->wait_mode = mode;
+	t->wait_subclass = subclass;
+	t->wait_only = wait_only;
+	t->wait_mask = mask;
+	t->wait_ticket = ++next_ticket;
+	t->wait_fn = fn;
+	bk_waiting++;
+	while (t->wait_lock) {
+		if (bk_stopping) {
+			t->wait_lock = NULL;
+			bk_waiting--;
+			ex_fatal(EX_DEADLOCK, held_dump(t), NULL,
+				 "%s: %s gave up waiting for %s: another thread stopped the run",
+				 t->name, fn, class->name);
+		}
+		if (bk_nr_blocked(t) >= (bk_running > 0 ? bk_running : 1)) {
+			char *dump = held_dump(t);
+
+			t->wait_lock = NULL;
+			bk_waiting--;
+			ex_fatal(EX_DEADLOCK, dump, NULL,
+				 "%s: %s waits for %s (%s), and every running thread is blocked",
+				 t->name, fn, class->name, mode == EX_SHARED ? "read" : "write");
+		}
+		pthread_cond_wait(&bk_cond, &bk_mutex);
+	}
+	bk_waiting--;
+	bk_acquired = lock;	/* handed over: ours now (or free, for a wait_only) */
+	return true;
 }

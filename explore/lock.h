@@ -78,9 +78,20 @@ struct ex_thread {
 	struct ex_held held[EX_MAX_HELD];
 	int nr_held;
 	const char *stmt;		/* the statement being run (for traces) */
+	const char *where;		/* its "file:line" */
+	/* explorer: what the thread sleeps on; wait_lock == NULL: it can run */
+	const void *wait_lock;
+	const struct ex_lock_class *wait_class;
+	enum ex_lock_mode wait_mode;
+	int wait_subclass;
+	bool wait_only;			/* folio_wait_locked: wakes when free, takes nothing */
+	unsigned long wait_mask;	/* bit locks: the bit; 0 for struct ex_lock */
+	unsigned long wait_ticket;	/* FIFO order among the waiters of a lock */
+	const char *wait_fn;
 };
 
-extern struct ex_thread *ex_current;
+/* The thread running on this CPU: thread-local (the explorer's coroutines share one). */
+extern _Thread_local struct ex_thread *ex_current;
 
 /*
  * Hooks the explorer installs; all NULL in run mode.  point() is called at
@@ -89,12 +100,19 @@ extern struct ex_thread *ex_current;
  * must wait for another thread to release it.
  */
 enum ex_event {
-	EX_EV_ACQUIRE,
-	EX_EV_RELEASE,
-	EX_EV_POINT,
-	EX_EV_WAIT,
-	EX_EV_DOWNGRADE,
+	EX_EV_ACQUIRE,		/* about to take a lock (blocking or trylock) */
+	EX_EV_RELEASE,		/* has just dropped a lock */
+	EX_EV_POINT,		/* sched_point() or cond_resched() */
+	EX_EV_WAIT,		/* about to wait for a lock without taking it */
+	EX_EV_DOWNGRADE,	/* has just downgraded a write lock to read */
+	EX_EV_ATOMIC,		/* an atomic refcount or mapcount update (--points=atomics) */
+	EX_EV_STMT,		/* about to start a statement */
+	EX_EV_BLOCK,		/* sleeps on a lock (the step ends without a choice) */
+	EX_EV_DONE,		/* the thread finished */
+	EX_NR_EVENTS
 };
+
+const char *ex_event_name(enum ex_event ev);	/* "acquire", "release", ... */
 
 struct ex_hooks {
 	void (*point)(enum ex_event ev, const struct ex_lock_class *class, const void *lock,
@@ -124,16 +142,50 @@ void ex_bit_unlock(unsigned long *word, int bit, const struct ex_lock_class *cla
 void ex_bit_wait(unsigned long *word, int bit, const struct ex_lock_class *class,
 		 const char *fn);
 
+/*
+ * The explorer's threads, so that a release can hand the lock to the first
+ * of its waiters (FIFO, readers at the head share it) and deadlocks can be
+ * traced.  NULL, 0 in run mode.
+ */
+void ex_lock_set_threads(struct ex_thread *const *threads, int n);
+
+/*
+ * Lock dependencies observed in the current run (lockdep style): forget
+ * them, and the per-class counts of held locks.  Called at the start of
+ * every run.
+ */
+void ex_lockdep_reset(void);
+
+/* How many locks of @class are held right now, by any thread. */
+int ex_class_held_count(const struct ex_lock_class *class);
+
+/* Does @t hold @lock? */
+bool ex_lock_held_by_thread(struct ex_thread *t, const void *lock);
+
+/* Every thread that holds @lock (into @out, at most @max); returns the count. */
+int ex_lock_holders(const void *lock, struct ex_thread **out, int max);
+
+/* Atomic updates are schedule points when this is set (--points=atomics). */
+extern bool ex_points_atomics;
+void ex_atomic_point(const char *what);
+
 /* Is @lock held by the current thread (in @mode, or any mode if mode < 0)? */
 bool ex_lock_held_by_me(const void *lock, int mode);
 /* Is @l held by anyone? */
+extern bool ex_lock_pthreads_on;
+bool ex_lock_is_locked_mt(const struct ex_lock *l);
 static inline bool ex_lock_is_locked(const struct ex_lock *l)
 {
+	if (ex_lock_pthreads_on)
+		return ex_lock_is_locked_mt(l);
 	return l->owner || l->readers;
 }
 
 /* A named race window where the kernel holds no lock. */
 void ex_sched_point(const char *name);
+
+/* A scenario thread is about to start its next statement (@text). */
+void ex_stmt_point(const char *text);
 
 /* cond_resched() in the loops the model mirrors. */
 void ex_cond_resched(const char *fn);
@@ -147,5 +199,35 @@ void ex_set_current(struct ex_thread *t);
 void ex_thread_check_clean(struct ex_thread *t);
 /* Forget every lock of @t (after a fatal violation unwound the model). */
 void ex_thread_forget_locks(struct ex_thread *t);
+
+/* ------------------------------------------------------------------ */
+/*
+ * The pthread backend (rmaplab stress, explore/stress.c): the scenario's
+ * threads are real pthreads.  Every lock operation and the bookkeeping
+ * then run under one global mutex; a contended acquire sleeps on a
+ * condition variable until a release hands the lock over (the explorer's
+ * FIFO hand-off: readers share, writers exclude, a waiting writer blocks
+ * later readers).  The hooks (ex_hooks) must be NULL while it is on.
+ * Off (the default), the explorer's path is unchanged.
+ */
+void ex_lock_use_pthreads(bool on);
+/*
+ * @nr_threads threads run their sections concurrently from now on (0: only
+ * the caller runs); a thread that would sleep while every running thread
+ * sleeps reports a deadlock.  Also clears a stop request.
+ */
+void ex_lock_pthreads_begin(int nr_threads);
+/* The calling thread has finished (or left) its section. */
+void ex_lock_pthreads_thread_exit(void);
+/*
+ * Stop the run: every thread that sleeps on a lock, now or later, leaves
+ * the model through ex_fatal (kind deadlock, "gave up waiting").
+ */
+void ex_lock_pthreads_stop(void);
+/*
+ * ex_fatal calls this before it longjmps out of the model: the backend's
+ * mutex, if this thread holds it, is released.  A no-op otherwise.
+ */
+void ex_lock_unwind(void);
 
 #endif /* RMAPLAB_EXPLORE_LOCK_H */

@@ -61,4 +61,61 @@ int rl_conform_file(const char *path, int files, int flags, FILE *out, FILE *err
 int rl_conform_random(unsigned long n, unsigned long long seed, int files, const char *outdir,
 		      int flags, FILE *out, FILE *err);
 
+/* ------------------------------------------------------------------ */
+/* The explorer: rmaplab explore | replay | test */
+
+#define RL_EXPLORE_COVERAGE	0x100	/* count the windows entered */
+#define RL_EXPLORE_DETERMINISM	0x200	/* run every schedule twice and compare */
+#define RL_EXPLORE_ATOMICS	0x400	/* refcount and mapcount updates are schedule points */
+#define RL_EXPLORE_PROGRESS	0x800	/* progress on stderr */
+#define RL_EXPLORE_NO_SHRINK	0x1000	/* print the violating schedule as found */
+
+struct rl_explore_opts {
+	const char *strategy;		/* "random", "pct" or "dfs" (default random) */
+	long runs;			/* 0: the strategy's default (dfs: until exhausted; others 1000) */
+	double seconds;			/* 0: no time limit */
+	unsigned long long seed;	/* default 1 */
+	int preemptions;		/* dfs bound (default 2) */
+	int depth;			/* pct depth (default 3) */
+	const char *const *variants;	/* "key=value" */
+	int nr_variants;
+	int flags;			/* RL_RUN_JSON, RL_EXPLORE_* */
+	const char *svg;		/* write the violating schedule as an SVG swimlane */
+	const char *trail;		/* replay */
+};
+
+/*
+ * rl_explore_file - explore @path's schedules (`rmaplab explore`); on a
+ * violation, print it shrunk with its trace, trail and replay command.
+ * Returns an rl_exit code.
+ */
+int rl_explore_file(const char *path, const struct rl_explore_opts *o, FILE *out, FILE *err);
+
+/* rl_replay_file - run @path once along o->trail (`rmaplab replay`), printing the full trace. */
+int rl_replay_file(const char *path, const struct rl_explore_opts *o, FILE *out, FILE *err);
+
+/* The search budget of `rmaplab test` (SCENARIOS.md); zeros: the defaults. */
+struct rl_test_budget {
+	int min_bound, max_bound;	/* dfs preemption bounds, default 0..3 */
+	int min_depth, max_depth;	/* pct depths, default 2..5 */
+	long pct_runs;			/* per depth, default 10000 */
+	double seconds;			/* cap per claim, default 60 */
+	int flags;			/* RL_EXPLORE_ATOMICS, RL_EXPLORE_COVERAGE, RL_RUN_JSON */
+};
+
+/*
+ * rl_test_file - check every expect claim of @path; one line per claim on
+ * @out.  Adds to *passed / *failed; returns an rl_exit code.
+ */
+int rl_test_file(const char *path, const struct rl_test_budget *b, FILE *out, FILE *err,
+		 int *passed, int *failed);
+
+/*
+ * rl_stress_file - run @path's threads on real pthreads with the lock
+ * layer's pthread backend (`rmaplab stress`), repeatedly (o->runs, or for
+ * o->seconds), checking every invariant and the leak check after each run.
+ * Returns an rl_exit code.
+ */
+int rl_stress_file(const char *path, const struct rl_explore_opts *o, FILE *out, FILE *err);
+
 #endif /* RMAPLAB_H */

@@ -384,3 +384,172 @@ TEST(cli_conform_catches_the_mutant)
 	free(out);
 	free(cmd);
 }
+
+/* ------------------------------------------------------------------ */
+/* rmaplab explore, replay, test */
+
+#define RACE "tests/scenarios/explore/read-vs-munmap.scn"
+#define RACE_STRICT "tests/scenarios/explore/read-vs-munmap-strict.scn"
+
+TEST(cli_explore_exit_codes)
+{
+	char *out;
+
+	write_files();
+	T_EQ(run("explore " RACE_STRICT " --strategy dfs", &out), 1);
+	T_ASSERT(strstr(out, "VIOLATION expect: read P a 1 == \"x\": returned SIGSEGV"));
+	T_ASSERT(strstr(out, "trail: ") && strstr(out, "replay: rmaplab replay " RACE_STRICT));
+	T_ASSERT(strstr(out, "read-vs-munmap-strict.scn:14"));
+	free(out);
+	T_EQ(run("explore " RACE " --strategy dfs", &out), 0);
+	T_ASSERT(strstr(out, "exhausted") && strstr(out, "no violation"));
+	free(out);
+	T_EQ(run("explore " RACE " --strategy pct --runs 50", &out), 0);
+	T_ASSERT(strstr(out, "probability >= 1/(n*k^(d-1))"));
+	free(out);
+	T_EQ(run("explore " RACE " --strategy bogus", &out), 2);
+	T_ASSERT(strstr(out, "unknown strategy 'bogus'"));
+	free(out);
+	T_EQ(run("explore", &out), 2);
+	free(out);
+	T_EQ(run("explore " RACE " --runs 0", &out), 2);
+	free(out);
+	T_EQ(run("explore build/cli-bad.scn", &out), 2);
+	T_ASSERT(strstr(out, "build/cli-bad.scn:3:17: error:"));
+	free(out);
+	T_EQ(run("explore build/cli-later.scn", &out), 3);
+	T_ASSERT(strstr(out, "not implemented"));
+	free(out);
+	T_EQ(run("replay " RACE, &out), 2);
+	T_ASSERT(strstr(out, "--trail"));
+	free(out);
+}
+
+/* The value of "key": "..." in @json (the first), malloc'd. */
+static char *json_field(const char *json, const char *key)
+{
+	char *pat = xasprintf("\"%s\": \"", key);
+	const char *p = strstr(json, pat), *e;
+
+	free(pat);
+	if (!p)
+		return NULL;
+	p = strchr(p, ':') + 3;
+	e = strchr(p, '"');
+	return e ? xasprintf("%.*s", (int)(e - p), p) : NULL;
+}
+
+TEST(cli_explore_json_replay_svg)
+{
+	char *out, *out2, *trail, *cmd, *bad;
+	const char *end;
+	FILE *f;
+	char head[8] = { 0 };
+
+	T_EQ(run("explore --json " RACE_STRICT " --strategy dfs", &out), 1);
+	end = json_value(out);
+	if (!end || *ws(end))
+		t_fail_noreturn(__FILE__, __LINE__, "not one JSON document:\n%s", out);
+	for (const char *k = "scenario\0strategy\0runs\0schedules\0exhausted\0violations\0steps\0"; *k;
+	     k += strlen(k) + 1) {
+		char *q = xasprintf("\"%s\"", k);
+
+		T_ASSERT(strstr(out, q));
+		free(q);
+	}
+	T_ASSERT(strstr(out, "\"kind\": \"expect\""));
+	trail = json_field(out, "trail");
+	T_ASSERT(trail && strchr(trail, ':'));
+	/* the trail replays to the same violation, with its full trace */
+	cmd = xasprintf("replay " RACE_STRICT " --trail '%s' --svg build/cli-race.svg", trail);
+	T_EQ(run(cmd, &out2), 1);
+	T_ASSERT(strstr(out2, "VIOLATION expect") && strstr(out2, "-> starts: munmap P a 4K"));
+	free(out2);
+	f = fopen("build/cli-race.svg", "r");
+	T_ASSERT(f);
+	T_EQ(fread(head, 1, 5, f), 5);
+	fclose(f);
+	T_ASSERT(!strcmp(head, "<?xml") || !strncmp(head, "<svg", 4));
+	free(cmd);
+	/* a trail that does not fit is refused, naming the step */
+	bad = xasprintf("%s", trail);
+	bad[0] = bad[0] == '1' ? '2' : '1';
+	cmd = xasprintf("replay " RACE_STRICT " --trail '%s'", bad);
+	T_EQ(run(cmd, &out2), 2);
+	T_ASSERT(strstr(out2, "does not fit") && strstr(out2, "step "));
+	free(out2);
+	free(cmd);
+	cmd = xasprintf("replay " RACE_STRICT " --trail '1x3:'");
+	T_EQ(run(cmd, &out2), 2);
+	T_ASSERT(strstr(out2, "does not fit"));
+	free(out2);
+	free(cmd);
+	T_EQ(run("replay " RACE_STRICT " --trail 'x'", &out2), 2);
+	free(out2);
+	free(bad);
+	free(trail);
+	free(out);
+}
+
+TEST(cli_explore_is_deterministic)
+{
+	char *a, *b, *ta, *tb;
+
+	T_EQ(run("explore --json " RACE_STRICT " --seed 7 --runs 200", &a), 1);
+	T_EQ(run("explore --json " RACE_STRICT " --seed 7 --runs 200", &b), 1);
+	ta = json_field(a, "trail");
+	tb = json_field(b, "trail");
+	T_ASSERT(ta && tb);
+	T_STREQ(ta, tb);
+	free(a);
+	free(b);
+	free(ta);
+	free(tb);
+	T_EQ(run("explore " RACE " --check-determinism --runs 300", &a), 0);
+	T_ASSERT(!strstr(a, "NONDETERMINISM"));
+	free(a);
+}
+
+TEST(cli_test_claims)
+{
+	char *out;
+
+	write_file("build/cli-wrong-claim.scn",
+		   "expect pass\ninit\n  proc P\n  a = mmap P any 4K rw private\n  write P a \"x\"\n"
+		   "thread T0\n  read P a 1 == \"x\"\nthread T1\n  munmap P a 4K\n");
+	T_EQ(run("test " RACE " " RACE_STRICT " --budget bounds=0-2,depths=2-2,pct-runs=50", &out), 0);
+	T_ASSERT(strstr(out, "expect pass: PASS: no violation in") && strstr(out, "bound 2 exhausted"));
+	T_ASSERT(strstr(out, "expect fail expect: PASS: found expect in"));
+	T_ASSERT(strstr(out, "2 passed, 0 failed"));
+	free(out);
+	T_EQ(run("test build/cli-wrong-claim.scn --budget bounds=0-1,depths=2-2,pct-runs=10", &out), 1);
+	T_ASSERT(strstr(out, "FAIL: found expect") && strstr(out, "0 passed, 1 failed"));
+	T_ASSERT(strstr(out, "replay: rmaplab replay build/cli-wrong-claim.scn"));
+	free(out);
+	T_EQ(run("test " RACE " --budget bounds=3-1", &out), 2);
+	free(out);
+	T_EQ(run("test " RACE " --budget nonsense=1", &out), 2);
+	free(out);
+}
+
+TEST(cli_explore_coverage)
+{
+	char *out;
+	const char *p;
+	long n = 0, of = 0;
+
+	T_EQ(run("explore tests/scenarios/explore/truncate-vs-fault.scn --strategy dfs --coverage",
+		 &out), 0);
+	p = strstr(out, "truncate_pagecache: unmapped, pages not yet removed");
+	T_ASSERT(p);
+	T_EQ(sscanf(p + strlen("truncate_pagecache: unmapped, pages not yet removed"),
+		    " %ld of %ld schedules", &n, &of), 2);
+	T_GT(n, 0);		/* the fault really ran inside truncate's window */
+	T_LT(n, of);		/* ... in some schedules, not all */
+	T_ASSERT(strstr(out, "mmap_lock"));
+	free(out);
+	T_EQ(run("explore --json tests/scenarios/explore/truncate-vs-fault.scn --runs 20 --coverage",
+		 &out), 0);
+	T_ASSERT(strstr(out, "\"coverage\": {"));
+	free(out);
+}
