@@ -6,6 +6,9 @@
 #                  (also builds $(O)/mutant/rmaplab, a deliberately wrong model that
 #                  the conformance tests must catch)
 #   asan           the tests under AddressSanitizer + UBSan (LeakSanitizer on), in build/asan
+#   tsan           `rmaplab stress` under ThreadSanitizer on every shipped scenario with
+#                  thread sections (scripts/tsan), in build/tsan (or O=DIR when given);
+#                  last line "tsan: N scenarios, N clean"
 #   gallery        run every shipped scenario through rmaplab run (the README's main job)
 #   test-long      the long randomised differential run (10,000 sequences)
 #   lint           cppcheck over the sources
@@ -15,15 +18,19 @@
 #   O=DIR          out-of-tree build directory (default build)
 #   SANITIZE=LIST  -fsanitize=LIST for every object (used by asan)
 #   CC, CFLAGS_EXTRA, TESTFLAGS (arguments for the test runner)
+#   TSAN_RUNS=N    stress runs per scenario in `make tsan` (default 30)
 
 O ?= build
 CC ?= cc
 SANITIZE ?=
 TESTFLAGS ?=
+TSAN_RUNS ?= 30
+# make tsan builds in build/tsan, or in O when O is given on the command line
+TSAN_O := $(if $(filter command line,$(origin O)),$(O),build/tsan)
 
 CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -g -I. -MMD -MP \
-	  -fno-strict-aliasing $(CFLAGS_EXTRA)
-LDFLAGS :=
+	  -fno-strict-aliasing -pthread $(CFLAGS_EXTRA)
+LDFLAGS := -pthread
 LDLIBS := -lm
 ifneq ($(SANITIZE),)
 CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all -O1
@@ -32,7 +39,7 @@ endif
 
 LIB_SRCS := $(sort $(wildcard lib/*.c mm/*.c explore/*.c lang/*.c spec/*.c conform/*.c))
 CLI_SRCS := $(sort $(wildcard cli/*.c))
-TEST_SRCS := $(sort $(wildcard tests/*.c tests/unit/*.c))
+TEST_SRCS := $(sort $(wildcard tests/*.c tests/unit/*.c tests/explore/*.c))
 
 LIB_OBJS := $(LIB_SRCS:%.c=$(O)/%.o)
 CLI_OBJS := $(CLI_SRCS:%.c=$(O)/%.o)
@@ -76,6 +83,12 @@ asan:
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		$(MAKE) O=build/asan SANITIZE=address,undefined test
 
+# ThreadSanitizer needs -O1 (the SANITIZE knob adds it) and cannot share objects
+# with ASan: its own build directory.  Only `rmaplab stress` runs under it.
+tsan: deps
+	$(MAKE) O=$(TSAN_O) SANITIZE=thread $(TSAN_O)/rmaplab
+	./scripts/tsan $(TSAN_O)/rmaplab $(TSAN_RUNS)
+
 gallery: deps $(O)/rmaplab
 	./scripts/gallery $(O)/rmaplab
 
@@ -86,6 +99,6 @@ lint:
 clean:
 	rm -rf build
 
-.PHONY: all deps mutant test test-long asan gallery lint clean
+.PHONY: all deps mutant test test-long asan tsan gallery lint clean
 
 -include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(TEST_OBJS:.o=.d)

@@ -31,32 +31,48 @@ static bool fault_rechecks(void)
 /* ------------------------------------------------------------------ */
 /* the disk */
 
+/*
+ * The disk's block map (inode->disk) is the filesystem's: with real
+ * threads its own lock (VM_DISK_LOCK, as ext4's i_data_sem) covers the
+ * map and the copies to and from the blocks.
+ */
 void file_read_disk(struct inode *inode, pgoff_t index, unsigned char *dst)
 {
-	const unsigned char *block = inode->shmem ? NULL : xa_load(&inode->disk, index);
+	const unsigned char *block;
 
+	vm_host_lock(VM_DISK_LOCK);
+	block = inode->shmem ? NULL : xa_load(&inode->disk, index);
 	if (block)
-		memcpy(dst, block, PAGE_SIZE);
+		vm_data_copy(dst, block, PAGE_SIZE);
 	else
-		memset(dst, 0, PAGE_SIZE);
+		vm_data_fill(dst, 0, PAGE_SIZE);
+	vm_host_unlock(VM_DISK_LOCK);
 }
 
 int file_write_disk(struct inode *inode, pgoff_t index, const unsigned char *src)
 {
-	unsigned char *block = xa_load(&inode->disk, index);
+	unsigned char *block;
+	int err = 0;
 
 	VM_BUG_ON(inode->shmem);
+	vm_host_lock(VM_DISK_LOCK);
+	block = xa_load(&inode->disk, index);
 	if (!block) {
 		block = vm_alloc(VM_ALLOC_DISK, PAGE_SIZE);
-		if (!block)
-			return -ENOMEM;
+		if (!block) {
+			err = -ENOMEM;
+			goto out;
+		}
 		if (xa_store(&inode->disk, index, block)) {
 			vm_free(VM_ALLOC_DISK, block);
-			return -ENOMEM;
+			err = -ENOMEM;
+			goto out;
 		}
 	}
-	memcpy(block, src, PAGE_SIZE);
-	return 0;
+	vm_data_copy(block, src, PAGE_SIZE);
+out:
+	vm_host_unlock(VM_DISK_LOCK);
+	return err;
 }
 
 /* Drop the disk blocks wholly past @newsize and zero the tail of the last. */
@@ -67,6 +83,7 @@ void file_truncate_disk(struct inode *inode, loff_t newsize)
 
 	if (inode->shmem)
 		return;
+	vm_host_lock(VM_DISK_LOCK);
 	while ((block = xa_find(&inode->disk, &index, UINT64_MAX))) {
 		xa_erase(&inode->disk, index);
 		vm_free(VM_ALLOC_DISK, block);
@@ -76,6 +93,7 @@ void file_truncate_disk(struct inode *inode, loff_t newsize)
 		if (block)
 			memset(block + offset_in_page(newsize), 0, PAGE_SIZE - offset_in_page(newsize));
 	}
+	vm_host_unlock(VM_DISK_LOCK);
 }
 
 /**
@@ -117,7 +135,7 @@ int filemap_add_folio(struct address_space *mapping, struct folio *folio, pgoff_
 	if (xa_load(&mapping->i_pages, index) || xa_store(&mapping->i_pages, index, folio)) {
 		xa_unlock(mapping);
 		folio->mapping = NULL;
-		folio->_refcount--;	/* the cache's reference, never visible */
+		__atomic_fetch_sub(&folio->_refcount, 1, __ATOMIC_RELAXED);	/* the cache's, never visible */
 		folio_unlock(folio);
 		return -EEXIST;
 	}
@@ -149,14 +167,39 @@ void filemap_remove_folio(struct folio *folio)
 	folio_put(folio);
 }
 
+/**
+ * filemap_find_get - the first folio of the page cache in [*index, end],
+ * *index moved to it, with a reference; NULL if none.
+ *
+ * The kernel's lookups are lockless: under RCU, folio_try_get, and a
+ * retry if the slot changed meanwhile.  The model finds the folio and
+ * takes its reference with no schedule point in between, so in the
+ * explorer the folio cannot leave the cache (nor be freed) meanwhile.
+ * With real threads the i_pages lock stands in for RCU and the retry:
+ * under it the folio keeps the cache's reference and the xarray's nodes
+ * stay.
+ * Context: any; with real threads takes the i_pages lock.
+ */
+struct folio *filemap_find_get(struct address_space *mapping, uint64_t *index, pgoff_t end)
+{
+	struct folio *folio;
+
+	if (vm_real_threads)
+		xa_lock(mapping);
+	folio = xa_find(&mapping->i_pages, index, end);
+	if (folio)
+		folio_get(folio);
+	if (vm_real_threads)
+		xa_unlock(mapping);
+	return folio;
+}
+
 /* filemap_get_folio: a lockless lookup; +1 reference on the folio found. */
 struct folio *filemap_get_folio(struct address_space *mapping, pgoff_t index)
 {
-	struct folio *folio = xa_load(&mapping->i_pages, index);
+	uint64_t i = index;
 
-	if (folio)
-		folio_get(folio);
-	return folio;
+	return filemap_find_get(mapping, &i, index);
 }
 
 /* Read a new folio's content (disk, or zeros for shmem) and mark it uptodate. */
@@ -317,12 +360,13 @@ static struct folio *next_uptodate_folio(struct address_space *mapping, uint64_t
 	struct folio *folio;
 
 	for (; *index <= end; (*index)++) {
-		folio = xa_find(&mapping->i_pages, index, end);
+		folio = filemap_find_get(mapping, index, end);
 		if (!folio)
 			return NULL;
-		if (folio_test_locked(folio) || !folio_test_uptodate(folio))
+		if (folio_test_locked(folio) || !folio_test_uptodate(folio)) {
+			folio_put(folio);	/* never the last: the cache holds one */
 			continue;
-		folio_get(folio);
+		}
 		if (!folio_trylock(folio)) {
 			folio_put(folio);
 			continue;
@@ -500,7 +544,7 @@ long filemap_read(struct address_space *mapping, unsigned char *buf, unsigned lo
 		if (at + n > (unsigned long long)i_size_read(mapping->host))
 			n = at < (unsigned long long)i_size_read(mapping->host) ?
 			    (unsigned long)((unsigned long long)i_size_read(mapping->host) - at) : 0;
-		memcpy(buf + done, folio_address(folio) + off, n);
+		vm_data_copy(buf + done, folio_address(folio) + off, n);
 		folio_mark_accessed(folio);
 		folio_put(folio);
 		if (!n)

@@ -32,21 +32,25 @@ struct mm_struct *mm_alloc(void)
 	mm->mmap_base = MMAP_BASE;
 	mm->task_size = TASK_SIZE;
 	mm->mm_users = 1;
-	mm->mm_id = ++machine->next_mm_id;
+	mm->mm_id = __atomic_add_fetch(&machine->next_mm_id, 1, __ATOMIC_RELAXED);
+	vm_host_lock(VM_MMLIST_LOCK);
 	list_add_tail(&mm->mm_list, &machine->mm_list);
+	vm_host_unlock(VM_MMLIST_LOCK);
 	return mm;
 }
 
 /* mmput - the last user of @mm is gone: unmap everything and free it. */
 void mmput(struct mm_struct *mm)
 {
-	VM_BUG_ON_MM(mm->mm_users <= 0, mm);
-	if (--mm->mm_users)
+	VM_BUG_ON_MM(__atomic_load_n(&mm->mm_users, __ATOMIC_RELAXED) <= 0, mm);
+	if (__atomic_sub_fetch(&mm->mm_users, 1, __ATOMIC_ACQ_REL))	/* atomic_dec_and_test */
 		return;
 	exit_mmap(mm);
 	pgtable_free(mm, mm->pgd);
 	VM_BUG_ON_MM(mm->nr_pgtables, mm);
+	vm_host_lock(VM_MMLIST_LOCK);
 	list_del(&mm->mm_list);
+	vm_host_unlock(VM_MMLIST_LOCK);
 	vm_free(VM_ALLOC_MM, mm);
 }
 
@@ -58,7 +62,7 @@ static struct task_struct *task_alloc(struct mm_struct *mm)
 	if (!task)
 		return NULL;
 	task->mm = mm;
-	task->pid = next_pid++;
+	task->pid = __atomic_fetch_add(&next_pid, 1, __ATOMIC_RELAXED);
 	snprintf(task->comm, sizeof(task->comm), "mm#%lu", mm->mm_id);
 	return task;
 }

@@ -29,7 +29,7 @@ struct inode *inode_alloc(const char *name, bool shmem)
 	inode->i_count = 1;
 	inode->shmem = shmem;
 	inode->s_maxbytes = shmem ? (loff_t)MAX_LFS_FILESIZE : (loff_t)EXT4_MAXBYTES;
-	inode->i_ino = ++machine->next_ino;
+	inode->i_ino = __atomic_add_fetch(&machine->next_ino, 1, __ATOMIC_RELAXED);
 	snprintf(inode->name, sizeof(inode->name), "%s", name);
 	ex_lock_init(&inode->i_rwsem, &ex_class_i_rwsem);
 	xa_init(&inode->disk, vm_xa_alloc, vm_xa_free, NULL);
@@ -40,7 +40,9 @@ struct inode *inode_alloc(const char *name, bool shmem)
 	mapping->i_mmap = RB_ROOT_CACHED;
 	ex_lock_init(&mapping->i_mmap_rwsem, &ex_class_i_mmap_rwsem);
 	ex_lock_init(&mapping->invalidate_lock, &ex_class_invalidate_lock);
+	vm_host_lock(VM_INODE_LIST_LOCK);
 	list_add_tail(&inode->i_list, &machine->inode_list);
+	vm_host_unlock(VM_INODE_LIST_LOCK);
 	return inode;
 }
 
@@ -50,8 +52,8 @@ void iput(struct inode *inode)
 	uint64_t index = 0;
 	unsigned char *block;
 
-	VM_BUG_ON(inode->i_count <= 0);
-	if (--inode->i_count)
+	VM_BUG_ON(__atomic_load_n(&inode->i_count, __ATOMIC_RELAXED) <= 0);
+	if (__atomic_sub_fetch(&inode->i_count, 1, __ATOMIC_ACQ_REL))
 		return;
 	VM_BUG_ON(!RB_EMPTY_ROOT(&inode->i_data.i_mmap.rb_root));
 	truncate_inode_pages_final(&inode->i_data);
@@ -62,7 +64,9 @@ void iput(struct inode *inode)
 	}
 	xa_destroy(&inode->disk);
 	xa_destroy(&inode->i_data.i_pages);
+	vm_host_lock(VM_INODE_LIST_LOCK);
 	list_del(&inode->i_list);
+	vm_host_unlock(VM_INODE_LIST_LOCK);
 	vm_free(VM_ALLOC_INODE, inode);
 }
 
@@ -110,8 +114,8 @@ struct file *file_create(const char *name, unsigned long long size, bool memfd)
 
 void fput(struct file *file)
 {
-	VM_BUG_ON(file->f_count <= 0);
-	if (--file->f_count)
+	VM_BUG_ON(__atomic_load_n(&file->f_count, __ATOMIC_RELAXED) <= 0);
+	if (__atomic_sub_fetch(&file->f_count, 1, __ATOMIC_ACQ_REL))
 		return;
 	iput(file->f_inode);
 	vm_free(VM_ALLOC_FILE, file);

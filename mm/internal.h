@@ -31,7 +31,8 @@ void folio_mark_accessed(struct folio *folio);
 struct ptdesc *pgtable_alloc(struct mm_struct *mm, int level);
 void pgtable_free(struct mm_struct *mm, struct ptdesc *table);
 
-static inline pte_t ptep_get(const pte_t *ptep) { return *ptep; }
+/* READ_ONCE: the CPU and lockless walkers read ptes that others change under the PTL. */
+static inline pte_t ptep_get(const pte_t *ptep) { return (pte_t){ __atomic_load_n(&ptep->pte, __ATOMIC_RELAXED) }; }
 void set_pte_at(struct mm_struct *mm, unsigned long addr, pte_t *ptep, pte_t pte);
 pte_t ptep_get_and_clear(struct mm_struct *mm, unsigned long addr, pte_t *ptep);
 void ptep_set_wrprotect(struct mm_struct *mm, unsigned long addr, pte_t *ptep);
@@ -293,6 +294,8 @@ void page_vma_mapped_walk_done(struct page_vma_mapped_walk *pvmw);
 int filemap_add_folio(struct address_space *mapping, struct folio *folio, pgoff_t index);
 void filemap_remove_folio(struct folio *folio);	/* folio locked; clears ->mapping */
 struct folio *filemap_get_folio(struct address_space *mapping, pgoff_t index);	/* +1 ref */
+/* The first cached folio in [*index, end] (*index moved to it), +1 ref; NULL if none. */
+struct folio *filemap_find_get(struct address_space *mapping, uint64_t *index, pgoff_t end);
 struct folio *filemap_grab_folio(struct address_space *mapping, pgoff_t index, int *err);
 vm_fault_t filemap_fault(struct vm_fault *vmf);
 vm_fault_t filemap_map_pages(struct vm_fault *vmf, pgoff_t start_pgoff, pgoff_t end_pgoff);
@@ -309,8 +312,9 @@ void file_truncate_disk(struct inode *inode, loff_t newsize);
 int folio_writeback_clean(struct folio *folio);	/* write a dirty file folio to disk */
 bool mapping_evict_folio(struct address_space *mapping, struct folio *folio);
 
-static inline loff_t i_size_read(const struct inode *inode) { return inode->i_size; }
-static inline void i_size_write(struct inode *inode, loff_t size) { inode->i_size = size; }
+/* smp_load_acquire / smp_store_release: i_size is read without i_rwsem */
+static inline loff_t i_size_read(const struct inode *inode) { return __atomic_load_n(&inode->i_size, __ATOMIC_ACQUIRE); }
+static inline void i_size_write(struct inode *inode, loff_t size) { __atomic_store_n(&inode->i_size, size, __ATOMIC_RELEASE); }
 
 void truncate_pagecache(struct inode *inode, loff_t newsize);
 void truncate_inode_pages_range(struct address_space *mapping, loff_t lstart, loff_t lend);
@@ -346,6 +350,17 @@ vm_fault_t do_user_addr_fault(struct mm_struct *mm, unsigned long addr, bool wri
 
 /* Run every invariant now; reports go to the sink (ex_report). */
 void vm_check_all(void);
+/*
+ * vm_check_step - the checks after one step of the explorer.  Unless
+ * @quiescent (no thread inside a statement), objects other threads are in
+ * the middle of changing are skipped: folios whose lock is held, counts
+ * while a page-table lock is held, rmap lookups while the mm's VMAs or the
+ * folio's rmap tree are write-locked, files with a truncate in flight; a
+ * refcount need only cover its accounted references (a thread in flight
+ * may hold more), and the totals (frames, rss, anon_vmas, nrpages) wait
+ * for a quiescent step.
+ */
+void vm_check_step(bool quiescent);
 /* After every process exited and caches were dropped: report leaks. */
 void vm_check_leaks(void);
 

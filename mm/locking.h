@@ -74,7 +74,7 @@
 #define folio_trylock(f)	ex_bit_trylock(&(f)->flags, PG_locked, &ex_class_folio_lock, __func__)
 #define folio_unlock(f)		ex_bit_unlock(&(f)->flags, PG_locked, &ex_class_folio_lock, __func__)
 #define folio_wait_locked(f)	ex_bit_wait(&(f)->flags, PG_locked, &ex_class_folio_lock, __func__)
-#define folio_test_locked(f)	(((f)->flags >> PG_locked) & 1)
+#define folio_test_locked(f)	((__atomic_load_n(&(f)->flags, __ATOMIC_RELAXED) >> PG_locked) & 1)
 
 /* fork's write_protect_seq (a seqcount: writers are schedule points, not locks) */
 static inline void raw_write_seqcount_begin(seqcount_t *s)

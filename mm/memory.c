@@ -31,9 +31,10 @@ int mm_counter(const struct folio *folio)
 	return folio_test_anon(folio) ? MM_ANONPAGES : mm_counter_file(folio);
 }
 
+/* percpu_counter_add in the kernel: updated under different PTLs at once */
 void add_mm_counter(struct mm_struct *mm, int member, long value)
 {
-	mm->rss_stat[member] += value;
+	__atomic_fetch_add(&mm->rss_stat[member], value, __ATOMIC_RELAXED);
 }
 
 /* vm_normal_folio: the folio behind a present pte, NULL for the zero page. */
@@ -49,7 +50,7 @@ struct folio *vm_normal_folio(struct vm_area_struct *vma, unsigned long addr, pt
 
 vm_fault_t vmf_anon_prepare(struct vm_fault *vmf)
 {
-	if (vmf->vma->anon_vma)
+	if (vma_anon_vma_once(vmf->vma))
 		return 0;
 	return anon_vma_prepare(vmf->vma) ? VM_FAULT_OOM : 0;
 }
@@ -244,7 +245,7 @@ static vm_fault_t do_cow_fault(struct vm_fault *vmf)
 	ret = __do_fault(vmf);
 	if (ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE | VM_FAULT_RETRY))
 		goto uncharge_out;
-	memcpy(folio_address(folio), folio_address(vmf->folio), PAGE_SIZE);
+	vm_data_copy(folio_address(folio), folio_address(vmf->folio), PAGE_SIZE);
 	folio_set_uptodate(folio);
 	ret |= finish_fault(vmf);
 	folio_unlock(vmf->folio);

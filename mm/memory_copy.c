@@ -34,7 +34,7 @@ static int copy_present_page(struct vm_area_struct *dst_vma, pte_t *dst_pte, uns
 	if (!new_folio)
 		return -EAGAIN;
 	*prealloc = NULL;
-	memcpy(folio_address(new_folio), folio_address(src), PAGE_SIZE);
+	vm_data_copy(folio_address(new_folio), folio_address(src), PAGE_SIZE);
 	folio_set_uptodate(new_folio);
 	folio_add_new_anon_rmap(new_folio, dst_vma, addr, RMAP_EXCLUSIVE);
 	folio_add_lru_vma(new_folio, dst_vma);

@@ -20,9 +20,16 @@
 /* ------------------------------------------------------------------ */
 /* Folio helpers (include/linux/page-flags.h, mm.h) */
 
-static inline bool folio_test_flag(const struct folio *f, int bit) { return (f->flags >> bit) & 1; }
-static inline void folio_set_flag(struct folio *f, int bit) { f->flags |= 1UL << bit; }
-static inline void folio_clear_flag(struct folio *f, int bit) { f->flags &= ~(1UL << bit); }
+/*
+ * Flags, refcount and mapcount are updated atomically, as the kernel's
+ * set_bit / atomic_t are: the folio lock shares the flags word, and with
+ * real threads (`rmaplab stress`) several threads update them at once.
+ * Relaxed, except where a count reaching zero frees the folio.
+ */
+static inline unsigned long folio_flags_word(const struct folio *f) { return __atomic_load_n(&f->flags, __ATOMIC_RELAXED); }
+static inline bool folio_test_flag(const struct folio *f, int bit) { return (folio_flags_word(f) >> bit) & 1; }
+static inline void folio_set_flag(struct folio *f, int bit) { __atomic_fetch_or(&f->flags, 1UL << bit, __ATOMIC_RELAXED); }
+static inline void folio_clear_flag(struct folio *f, int bit) { __atomic_fetch_and(&f->flags, ~(1UL << bit), __ATOMIC_RELAXED); }
 
 #define FOLIO_FLAG_FUNCS(name, bit)							\
 static inline bool folio_test_##name(const struct folio *f) { return folio_test_flag(f, bit); } \
@@ -46,8 +53,8 @@ static inline bool PageAnonExclusive(const struct folio *f) { return folio_test_
 static inline void SetPageAnonExclusive(struct folio *f) { folio_set_flag(f, PG_anon_exclusive); }
 static inline void ClearPageAnonExclusive(struct folio *f) { folio_clear_flag(f, PG_anon_exclusive); }
 
-static inline int folio_nid(const struct folio *f) { return (int)((f->flags >> FOLIO_NODE_SHIFT) & FOLIO_FIELD_MASK); }
-static inline unsigned int folio_order(const struct folio *f) { return (unsigned int)((f->flags >> FOLIO_ORDER_SHIFT) & FOLIO_FIELD_MASK); }
+static inline int folio_nid(const struct folio *f) { return (int)((folio_flags_word(f) >> FOLIO_NODE_SHIFT) & FOLIO_FIELD_MASK); }
+static inline unsigned int folio_order(const struct folio *f) { return (unsigned int)((folio_flags_word(f) >> FOLIO_ORDER_SHIFT) & FOLIO_FIELD_MASK); }
 static inline long folio_nr_pages(const struct folio *f) { return 1L << folio_order(f); }
 
 static inline unsigned long folio_pfn(const struct folio *f) { return (unsigned long)(f - machine->mem_map); }
@@ -55,46 +62,74 @@ static inline struct folio *pfn_folio(unsigned long pfn) { return &machine->mem_
 static inline bool pfn_valid(unsigned long pfn) { return pfn < machine->max_pfn; }
 static inline unsigned char *folio_address(const struct folio *f) { return f->virtual; }
 
+/*
+ * folio->mapping of an anon folio changes under the folio lock while
+ * others test it without (folio_move_anon_rmap's WRITE_ONCE: the anon_vma
+ * and the anon bit are seen together, or not at all).
+ */
+static inline struct address_space *folio_mapping_once(const struct folio *f)
+{
+	return __atomic_load_n(&f->mapping, __ATOMIC_RELAXED);
+}
+
 static inline bool folio_test_anon(const struct folio *f)
 {
-	return ((unsigned long)(uintptr_t)f->mapping & FOLIO_MAPPING_ANON) != 0;
+	return ((unsigned long)(uintptr_t)folio_mapping_once(f) & FOLIO_MAPPING_ANON) != 0;
 }
 
 static inline struct anon_vma *folio_anon_vma(const struct folio *f)
 {
-	if (!folio_test_anon(f))
+	unsigned long mapping = (unsigned long)(uintptr_t)folio_mapping_once(f);
+
+	if (!(mapping & FOLIO_MAPPING_ANON))
 		return NULL;
-	return (struct anon_vma *)(uintptr_t)((unsigned long)(uintptr_t)f->mapping & ~FOLIO_MAPPING_ANON);
+	return (struct anon_vma *)(uintptr_t)(mapping & ~FOLIO_MAPPING_ANON);
 }
 
 /* The file mapping of a page-cache folio (NULL for anon or truncated). */
 static inline struct address_space *folio_mapping(const struct folio *f)
 {
-	return folio_test_anon(f) ? NULL : f->mapping;
+	struct address_space *mapping = folio_mapping_once(f);
+
+	return ((unsigned long)(uintptr_t)mapping & FOLIO_MAPPING_ANON) ? NULL : mapping;
 }
 
-static inline int folio_mapcount(const struct folio *f) { return f->_mapcount + 1; }
+static inline int folio_mapcount(const struct folio *f) { return __atomic_load_n(&f->_mapcount, __ATOMIC_RELAXED) + 1; }
 static inline bool folio_mapped(const struct folio *f) { return folio_mapcount(f) > 0; }
-static inline int folio_ref_count(const struct folio *f) { return f->_refcount; }
+static inline int folio_ref_count(const struct folio *f) { return __atomic_load_n(&f->_refcount, __ATOMIC_RELAXED); }
 static inline bool is_zero_folio(const struct folio *f) { return f == machine->zero_folio; }
 
 static inline void folio_get(struct folio *f)
 {
-	VM_BUG_ON_FOLIO(f->_refcount <= 0, f);
-	f->_refcount++;
+	VM_BUG_ON_FOLIO(folio_ref_count(f) <= 0, f);
+	__atomic_fetch_add(&f->_refcount, 1, __ATOMIC_RELAXED);
 }
 
 static inline void folio_ref_add(struct folio *f, int nr)
 {
-	VM_BUG_ON_FOLIO(f->_refcount <= 0, f);
-	f->_refcount += nr;
+	VM_BUG_ON_FOLIO(folio_ref_count(f) <= 0, f);
+	__atomic_fetch_add(&f->_refcount, nr, __ATOMIC_RELAXED);
 }
+
+/* atomic_inc / atomic_dec of _mapcount (updated under different PTLs at once) */
+static inline void folio_mapcount_inc(struct folio *f) { __atomic_fetch_add(&f->_mapcount, 1, __ATOMIC_RELAXED); }
+static inline void folio_mapcount_dec(struct folio *f) { __atomic_fetch_sub(&f->_mapcount, 1, __ATOMIC_RELAXED); }
 
 void folio_put(struct folio *folio);		/* frees on the last reference */
 void folio_put_refs(struct folio *folio, int refs);
 
 /* ------------------------------------------------------------------ */
 /* VMA helpers */
+
+/*
+ * READ_ONCE(vma->anon_vma): anon_vma_prepare sets it once under
+ * page_table_lock with mmap_lock held only for reading, so faults of other
+ * threads test it without a lock.
+ */
+static inline struct anon_vma *vma_anon_vma_once(const struct vm_area_struct *vma)
+{
+	return __atomic_load_n(&vma->anon_vma, __ATOMIC_ACQUIRE);
+}
 
 static inline bool vma_is_anonymous(const struct vm_area_struct *vma) { return !vma->vm_file; }
 static inline unsigned long vma_pages(const struct vm_area_struct *vma)
@@ -156,6 +191,62 @@ struct folio *vma_alloc_folio(unsigned int gfp, unsigned int order, struct vm_ar
 			      unsigned long addr);
 
 /* ------------------------------------------------------------------ */
+/* Real threads (`rmaplab stress`; mm/threads.c) */
+
+extern bool vm_real_threads;		/* the scenario's threads are pthreads */
+void vm_set_real_threads(bool on);
+
+/*
+ * Host locks: pthread mutexes for the kernel's locks the model leaves
+ * out, taken only with real threads (never lock classes, never schedule
+ * points).  No model lock is taken under one; the disk lock is the only
+ * one held while taking another (the zone lock, to allocate a block).
+ */
+enum vm_host_lock {
+	VM_ZONE_LOCK,		/* zone->lock and the slab's: the frame allocator, vm_alloc */
+	VM_MMLIST_LOCK,		/* mmlist_lock: machine->mm_list */
+	VM_INODE_LIST_LOCK,	/* inode_sb_list_lock: machine->inode_list */
+	VM_DISK_LOCK,		/* the filesystem's block map (ext4's i_data_sem): inode->disk */
+	VM_NR_HOST_LOCKS
+};
+void vm_host_lock_slow(enum vm_host_lock l);
+void vm_host_unlock_slow(enum vm_host_lock l);
+static inline void vm_host_lock(enum vm_host_lock l) { if (vm_real_threads) vm_host_lock_slow(l); }
+static inline void vm_host_unlock(enum vm_host_lock l) { if (vm_real_threads) vm_host_unlock_slow(l); }
+
+/*
+ * A CPU's access to one page (mm/uaccess.c) against the freeing of page
+ * tables (free_pgd_range): with real threads, the walk and the copy
+ * happen under vm_cpu_access_begin/end, and tables are freed between
+ * vm_tlb_shootdown_begin/end, which waits for the accesses in flight.
+ */
+void vm_cpu_access_begin_slow(void);
+void vm_cpu_access_end_slow(void);
+void vm_tlb_shootdown_begin_slow(void);
+void vm_tlb_shootdown_end_slow(void);
+static inline void vm_cpu_access_begin(void) { if (vm_real_threads) vm_cpu_access_begin_slow(); }
+static inline void vm_cpu_access_end(void) { if (vm_real_threads) vm_cpu_access_end_slow(); }
+static inline void vm_tlb_shootdown_begin(void) { if (vm_real_threads) vm_tlb_shootdown_begin_slow(); }
+static inline void vm_tlb_shootdown_end(void) { if (vm_real_threads) vm_tlb_shootdown_end_slow(); }
+
+/*
+ * An allocation failed in this statement (machine->alloc_failed, which
+ * is per thread with real threads): set by the allocators, cleared and
+ * read by the runner.
+ */
+void vm_note_alloc_failed(void);
+bool vm_alloc_failed(void);
+void vm_alloc_failed_clear(void);
+
+/*
+ * Page data: memcpy / memset where either side may be a frame's data.
+ * With real threads the copy holds the frame's data lock, so a copy within
+ * one page is atomic with respect to other threads.
+ */
+void vm_data_copy(unsigned char *dst, const unsigned char *src, size_t n);
+void vm_data_fill(unsigned char *dst, int c, size_t n);
+
+/* ------------------------------------------------------------------ */
 /* Entry points for the interpreter: processes, files, syscalls. */
 
 struct task_struct *task_create(void);			/* proc P: NULL on ENOMEM */
@@ -203,7 +294,11 @@ int sys_madvise(struct mm_struct *mm, unsigned long addr, unsigned long len, int
 /* NULL on ENOMEM; ERR_PTR(-EINVAL / -EFBIG) for a bad size */
 struct file *file_create(const char *name, unsigned long long size, bool memfd);
 void fput(struct file *file);
-static inline struct file *get_file(struct file *f) { f->f_count++; return f; }
+static inline struct file *get_file(struct file *f)
+{
+	__atomic_fetch_add(&f->f_count, 1, __ATOMIC_RELAXED);
+	return f;
+}
 int rw_verify(unsigned long long pos, unsigned long long count);	/* -EINVAL, -EFAULT */
 long kernel_read(struct file *file, unsigned char *buf, unsigned long size,
 		 unsigned long long count, unsigned long long pos);

@@ -236,6 +236,7 @@ struct inode {
 	unsigned long i_ino;
 	struct list_head i_list;	/* the machine's inodes */
 	char name[32];
+	int truncating;			/* the checker's: truncate statements in flight on it */
 };
 
 struct file {
@@ -325,6 +326,13 @@ struct mm_struct {
 	int mm_users;
 	unsigned long mm_id;		/* creation number */
 	struct list_head mm_list;	/* (machine) every live mm */
+	/*
+	 * munmap's detached VMAs (the kernel's vms->mas_detach): out of the
+	 * tree, still in the rmap trees while their ptes are zapped with
+	 * mmap_lock downgraded.  The checker looks ptes up here too.
+	 */
+	struct vm_area_struct **detached;
+	int nr_detached;
 };
 
 struct task_struct {
@@ -418,7 +426,12 @@ struct machine {
 	unsigned long total[VM_NR_ALLOC_SITES];
 	unsigned long frames_in_use;
 	struct vm_inject inject[VM_NR_INJECT_SITES];
-	bool alloc_failed;		/* an allocation failed since the runner last cleared it */
+	/*
+	 * An allocation failed since the runner last cleared it.  Atomic: with
+	 * real threads every thread's runner clears and reads it; the flag of a
+	 * statement is then the thread's own (vm_alloc_failed(), mm/threads.c).
+	 */
+	_Atomic bool alloc_failed;
 
 	struct list_head mm_list;	/* every live mm */
 	struct list_head inode_list;	/* every live inode */

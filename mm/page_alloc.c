@@ -54,18 +54,22 @@ void vm_inject(enum vm_alloc_site site, unsigned long after, unsigned long times
 bool vm_should_fail(enum vm_alloc_site site)
 {
 	struct vm_inject *in;
+	bool fail = false;
 
 	if (site >= VM_NR_INJECT_SITES)
 		return false;
 	in = &machine->inject[site];
+	vm_host_lock(VM_ZONE_LOCK);	/* "by any thread": one decision at a time */
 	if (!in->times)
-		return false;
-	if (in->after) {
+		;
+	else if (in->after)
 		in->after--;
-		return false;
+	else {
+		in->times--;
+		fail = true;
 	}
-	in->times--;
-	return true;
+	vm_host_unlock(VM_ZONE_LOCK);
+	return fail;
 }
 
 void *vm_alloc(enum vm_alloc_site site, size_t size)
@@ -73,7 +77,7 @@ void *vm_alloc(enum vm_alloc_site site, size_t size)
 	struct vm_alloc_hdr *hdr;
 
 	if (vm_should_fail(site)) {
-		machine->alloc_failed = true;
+		vm_note_alloc_failed();
 		return NULL;
 	}
 	hdr = calloc(1, sizeof(*hdr) + size);
@@ -81,9 +85,11 @@ void *vm_alloc(enum vm_alloc_site site, size_t size)
 		ex_panic("host out of memory (%zu bytes for %s)", size, site_names[site]);
 	hdr->site = site;
 	hdr->size = size;
+	vm_host_lock(VM_ZONE_LOCK);
 	list_add_tail(&hdr->list, &machine->allocations);
 	machine->live[site]++;
 	machine->total[site]++;
+	vm_host_unlock(VM_ZONE_LOCK);
 	return hdr + 1;
 }
 
@@ -95,8 +101,10 @@ void vm_free(enum vm_alloc_site site, void *ptr)
 		return;
 	hdr = (struct vm_alloc_hdr *)ptr - 1;
 	VM_BUG_ON(hdr->site != (int)site);
+	vm_host_lock(VM_ZONE_LOCK);
 	list_del(&hdr->list);
 	machine->live[site]--;
+	vm_host_unlock(VM_ZONE_LOCK);
 	free(hdr);
 }
 
@@ -251,7 +259,7 @@ static void prep_new_folio(struct folio *f, unsigned int gfp, unsigned int order
 		tail->mapping = NULL;
 	}
 	if (gfp & __GFP_ZERO)
-		memset(f->virtual, 0, PAGE_SIZE << order);
+		memset(f->virtual, 0, PAGE_SIZE << order);	/* not yet visible to anyone */
 }
 
 /**
@@ -265,22 +273,25 @@ struct folio *folio_alloc(unsigned int gfp, unsigned int order, int nid)
 	int first = nid < 0 ? 0 : nid;
 
 	if (vm_should_fail(VM_ALLOC_PAGE)) {
-		machine->alloc_failed = true;
+		vm_note_alloc_failed();
 		return NULL;
 	}
+	vm_host_lock(VM_ZONE_LOCK);
 	for (int i = 0; i < machine->nr_nodes; i++) {
 		int n = (first + i) % machine->nr_nodes;
 		struct folio *f = rmqueue(&machine->node_data[n], order);
 
 		if (f) {
-			prep_new_folio(f, gfp, order, n);
 			machine->frames_in_use += 1UL << order;
 			machine->live[VM_ALLOC_PAGE] += 1L << order;
 			machine->total[VM_ALLOC_PAGE] += 1UL << order;
+			vm_host_unlock(VM_ZONE_LOCK);
+			prep_new_folio(f, gfp, order, n);	/* ours alone now */
 			return f;
 		}
 	}
-	machine->alloc_failed = true;
+	vm_host_unlock(VM_ZONE_LOCK);
+	vm_note_alloc_failed();
 	return NULL;
 }
 
@@ -309,10 +320,12 @@ static void free_folio(struct folio *f)
 	f->flags &= (FOLIO_FIELD_MASK << FOLIO_NODE_SHIFT);
 	for (unsigned long i = 1; i < (1UL << order); i++)
 		(f + i)->flags &= (FOLIO_FIELD_MASK << FOLIO_NODE_SHIFT);
+	vm_host_lock(VM_ZONE_LOCK);
 	machine->frames_in_use -= 1UL << order;
 	machine->live[VM_ALLOC_PAGE] -= 1L << order;
 	pgdat->nr_free_pages += 1UL << order;
 	free_one_page(pgdat, pfn, order);
+	vm_host_unlock(VM_ZONE_LOCK);
 }
 
 /* __folio_put: the last reference is gone. */
@@ -330,9 +343,9 @@ static void folio_free_last_ref(struct folio *f)
 void folio_put_refs(struct folio *folio, int refs)
 {
 	VM_BUG_ON_FOLIO(is_zero_folio(folio), folio);
-	VM_BUG_ON_FOLIO(folio->_refcount < refs, folio);
-	folio->_refcount -= refs;
-	if (folio->_refcount == 0)
+	VM_BUG_ON_FOLIO(folio_ref_count(folio) < refs, folio);
+	/* atomic_sub_return: fully ordered, so the last put sees every access before the others' */
+	if (__atomic_sub_fetch(&folio->_refcount, refs, __ATOMIC_ACQ_REL) == 0)
 		folio_free_last_ref(folio);
 }
 

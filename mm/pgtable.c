@@ -27,7 +27,7 @@ struct ptdesc *pgtable_alloc(struct mm_struct *mm, int level)
 	t->level = level;
 	ex_lock_init(&t->ptl, &ex_class_ptl);
 	if (mm)
-		mm->nr_pgtables++;
+		__atomic_fetch_add(&mm->nr_pgtables, 1, __ATOMIC_RELAXED);	/* mm_inc_nr_ptes */
 	return t;
 }
 
@@ -35,7 +35,7 @@ void pgtable_free(struct mm_struct *mm, struct ptdesc *t)
 {
 	VM_BUG_ON(ex_lock_is_locked(&t->ptl));
 	if (mm)
-		mm->nr_pgtables--;
+		__atomic_fetch_sub(&mm->nr_pgtables, 1, __ATOMIC_RELAXED);
 	vm_free(VM_ALLOC_PGTABLE, t);
 }
 
@@ -43,30 +43,28 @@ void set_pte_at(struct mm_struct *mm, unsigned long addr, pte_t *ptep, pte_t pte
 {
 	(void)mm;
 	(void)addr;
-	*ptep = pte;
+	__atomic_store_n(&ptep->pte, pte.pte, __ATOMIC_RELAXED);	/* WRITE_ONCE */
 }
 
 pte_t ptep_get_and_clear(struct mm_struct *mm, unsigned long addr, pte_t *ptep)
 {
-	pte_t old = *ptep;
-
 	(void)mm;
 	(void)addr;
-	ptep->pte = 0;
-	return old;
+	return (pte_t){ __atomic_exchange_n(&ptep->pte, 0, __ATOMIC_RELAXED) };	/* xchg */
 }
 
 void ptep_set_wrprotect(struct mm_struct *mm, unsigned long addr, pte_t *ptep)
 {
 	(void)mm;
 	(void)addr;
-	*ptep = pte_wrprotect(*ptep);
+	__atomic_fetch_and(&ptep->pte, ~_PAGE_RW, __ATOMIC_RELAXED);	/* clear_bit */
 }
 
 /* The table one level below @t for @addr, or NULL. */
 static struct ptdesc *next_table(const struct ptdesc *t, unsigned long addr)
 {
-	unsigned long e = t->entries[pt_index(addr, t->level)];
+	/* a lockless walk: pairs with the release in table_populate (smp_wmb) */
+	unsigned long e = __atomic_load_n(&t->entries[pt_index(addr, t->level)], __ATOMIC_ACQUIRE);
 
 	if (!e || (t->level == 2 && pmd_leaf((pmd_t){ e })))
 		return NULL;
@@ -130,8 +128,9 @@ static int table_populate(struct mm_struct *mm, struct ptdesc *parent, unsigned 
 	if (!child)
 		return -ENOMEM;
 	spin_lock(&mm->page_table_lock);
-	if (!parent->entries[idx]) {
-		parent->entries[idx] = table_entry(child);
+	if (!__atomic_load_n(&parent->entries[idx], __ATOMIC_RELAXED)) {
+		/* pmd_populate after smp_wmb: the zeroed table before the entry */
+		__atomic_store_n(&parent->entries[idx], table_entry(child), __ATOMIC_RELEASE);
 		child = NULL;
 	}
 	spin_unlock(&mm->page_table_lock);
@@ -146,7 +145,7 @@ static int table_alloc_to(struct mm_struct *mm, unsigned long addr, int level)
 	struct ptdesc *t = mm->pgd;
 
 	while (t->level > level) {
-		if (!t->entries[pt_index(addr, t->level)]) {
+		if (!__atomic_load_n(&t->entries[pt_index(addr, t->level)], __ATOMIC_RELAXED)) {
 			int err = table_populate(mm, t, addr);
 
 			if (err)
@@ -279,7 +278,9 @@ void free_pgd_range(struct mm_struct *mm, unsigned long addr, unsigned long end,
 		end -= PMD_SIZE;
 	if (addr > end - 1)
 		return;
+	vm_tlb_shootdown_begin();
 	free_level_range(mm, mm->pgd, addr, end, floor, ceiling);
+	vm_tlb_shootdown_end();
 }
 
 /**
@@ -298,11 +299,10 @@ void walk_page_range(struct vm_area_struct *vma, unsigned long start, unsigned l
 
 	while (start < end) {
 		unsigned long next = pmd_addr_end(start, end);
+		spinlock_t *ptl = NULL;
+		pte_t *pte = pte_offset_map_lock(mm, start, &ptl);	/* NULL: no table */
 
-		if (walk_pte_table(mm, start)) {
-			spinlock_t *ptl;
-			pte_t *pte = pte_offset_map_lock(mm, start, &ptl);
-
+		if (pte) {
 			for (unsigned long addr = start; addr < next; addr += PAGE_SIZE, pte++)
 				if (!pte_none(ptep_get(pte)))
 					pte_entry(vma, addr, pte, arg);

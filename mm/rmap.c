@@ -53,7 +53,7 @@ static struct anon_vma *anon_vma_alloc(void)
 	anon_vma->root = anon_vma;
 	anon_vma->rb_root = RB_ROOT_CACHED;
 	ex_lock_init(&anon_vma->rwsem, &ex_class_anon_vma);
-	anon_vma->id = ++machine->next_anon_vma_id;
+	anon_vma->id = __atomic_add_fetch(&machine->next_anon_vma_id, 1, __ATOMIC_RELAXED);
 	return anon_vma;
 }
 
@@ -73,8 +73,8 @@ static void anon_vma_free(struct anon_vma *anon_vma)
 
 void get_anon_vma(struct anon_vma *anon_vma)
 {
-	VM_BUG_ON(anon_vma->refcount <= 0);
-	anon_vma->refcount++;
+	VM_BUG_ON(__atomic_load_n(&anon_vma->refcount, __ATOMIC_RELAXED) <= 0);
+	__atomic_fetch_add(&anon_vma->refcount, 1, __ATOMIC_RELAXED);
 }
 
 static void put_anon_vma_final(struct anon_vma *anon_vma)
@@ -82,14 +82,14 @@ static void put_anon_vma_final(struct anon_vma *anon_vma)
 	struct anon_vma *root = anon_vma->root;
 
 	anon_vma_free(anon_vma);
-	if (root != anon_vma && --root->refcount == 0)
+	if (root != anon_vma && __atomic_sub_fetch(&root->refcount, 1, __ATOMIC_ACQ_REL) == 0)
 		anon_vma_free(root);
 }
 
 void put_anon_vma(struct anon_vma *anon_vma)
 {
-	VM_BUG_ON(anon_vma->refcount <= 0);
-	if (--anon_vma->refcount == 0)
+	VM_BUG_ON(__atomic_load_n(&anon_vma->refcount, __ATOMIC_RELAXED) <= 0);
+	if (__atomic_sub_fetch(&anon_vma->refcount, 1, __ATOMIC_ACQ_REL) == 0)
 		put_anon_vma_final(anon_vma);
 }
 
@@ -125,7 +125,7 @@ static bool anon_vma_compatible(const struct vm_area_struct *a, const struct vm_
 static struct anon_vma *reusable_anon_vma(struct vm_area_struct *old, struct vm_area_struct *a,
 					  struct vm_area_struct *b)
 {
-	struct anon_vma *anon_vma = old->anon_vma;
+	struct anon_vma *anon_vma = vma_anon_vma_once(old);
 
 	if (anon_vma && list_is_singular(&old->anon_vma_chain) && anon_vma_compatible(a, b))
 		return anon_vma;
@@ -157,7 +157,7 @@ int anon_vma_prepare(struct vm_area_struct *vma)
 	struct anon_vma *anon_vma, *allocated = NULL;
 	struct anon_vma_chain *avc;
 
-	if (vma->anon_vma)
+	if (vma_anon_vma_once(vma))
 		return 0;
 	mmap_assert_locked(mm);
 	avc = anon_vma_chain_alloc();
@@ -175,8 +175,9 @@ int anon_vma_prepare(struct vm_area_struct *vma)
 	}
 	anon_vma_lock_write(anon_vma);
 	spin_lock(&mm->page_table_lock);
-	if (!vma->anon_vma) {
-		vma->anon_vma = anon_vma;
+	if (!vma_anon_vma_once(vma)) {
+		/* published for the lockless checks above, after the anon_vma is set up */
+		__atomic_store_n(&vma->anon_vma, anon_vma, __ATOMIC_RELEASE);
 		anon_vma_chain_assign(vma, avc, anon_vma);
 		anon_vma_interval_tree_insert(avc, &anon_vma->rb_root);
 		anon_vma->num_active_vmas++;
@@ -391,7 +392,7 @@ struct anon_vma *folio_lock_anon_vma_read(struct folio *folio, bool try_lock, bo
 		return NULL;
 	}
 	anon_vma_lock_read(anon_vma);
-	if (--anon_vma->refcount == 0) {
+	if (__atomic_sub_fetch(&anon_vma->refcount, 1, __ATOMIC_ACQ_REL) == 0) {
 		anon_vma_unlock_read(anon_vma);
 		put_anon_vma_final(anon_vma);
 		return NULL;
@@ -422,8 +423,9 @@ static void folio_set_anon(struct folio *folio, struct vm_area_struct *vma, unsi
 	VM_BUG_ON_VMA(!anon_vma, vma);
 	if (!exclusive)	/* not exclusive to this VMA: use the oldest possible anon_vma */
 		anon_vma = anon_vma->root;
-	folio->mapping = (struct address_space *)(uintptr_t)((unsigned long)(uintptr_t)anon_vma |
-							     FOLIO_MAPPING_ANON);
+	__atomic_store_n(&folio->mapping,
+			 (struct address_space *)(uintptr_t)((unsigned long)(uintptr_t)anon_vma |
+							     FOLIO_MAPPING_ANON), __ATOMIC_RELAXED);
 	folio->index = linear_page_index(vma, address);
 }
 
@@ -441,7 +443,7 @@ void folio_add_new_anon_rmap(struct folio *folio, struct vm_area_struct *vma, un
 	VM_BUG_ON_FOLIO(folio_mapped(folio), folio);
 	folio_set_swapbacked(folio);
 	folio_set_anon(folio, vma, addr, exclusive);
-	folio->_mapcount = 0;
+	__atomic_store_n(&folio->_mapcount, 0, __ATOMIC_RELAXED);
 	if (exclusive)
 		SetPageAnonExclusive(folio);
 }
@@ -459,7 +461,7 @@ void folio_add_anon_rmap_pte(struct folio *folio, struct vm_area_struct *vma, un
 	VM_BUG_ON_FOLIO(!folio_test_locked(folio), folio);
 	VM_BUG_ON_FOLIO(folio_anon_vma(folio)->root != vma->anon_vma->root, folio);
 	VM_BUG_ON_FOLIO(folio->index != linear_page_index(vma, addr), folio);
-	folio->_mapcount++;
+	folio_mapcount_inc(folio);
 	if (flags & RMAP_EXCLUSIVE)
 		SetPageAnonExclusive(folio);
 	VM_BUG_ON_FOLIO(PageAnonExclusive(folio) && folio_mapcount(folio) > 1, folio);
@@ -470,7 +472,7 @@ void folio_add_file_rmap_pte(struct folio *folio, struct vm_area_struct *vma)
 {
 	(void)vma;
 	VM_BUG_ON_FOLIO(folio_test_anon(folio), folio);
-	folio->_mapcount++;
+	folio_mapcount_inc(folio);
 }
 
 /**
@@ -481,8 +483,8 @@ void folio_add_file_rmap_pte(struct folio *folio, struct vm_area_struct *vma)
 void folio_remove_rmap_pte(struct folio *folio, struct vm_area_struct *vma)
 {
 	(void)vma;
-	VM_BUG_ON_FOLIO(folio->_mapcount < 0, folio);
-	folio->_mapcount--;
+	VM_BUG_ON_FOLIO(!folio_mapped(folio), folio);
+	folio_mapcount_dec(folio);
 }
 
 /**
@@ -496,13 +498,13 @@ int folio_try_dup_anon_rmap_pte(struct folio *folio, struct vm_area_struct *src_
 	if (folio_needs_cow_for_dma(src_vma, folio) && PageAnonExclusive(folio))
 		return -EBUSY;
 	ClearPageAnonExclusive(folio);
-	folio->_mapcount++;
+	folio_mapcount_inc(folio);
 	return 0;
 }
 
 void folio_dup_file_rmap_pte(struct folio *folio)
 {
-	folio->_mapcount++;
+	folio_mapcount_inc(folio);
 }
 
 /* Swap-out and migration: -EBUSY if the page may be pinned. Context: pte cleared. */
@@ -524,6 +526,8 @@ void folio_move_anon_rmap(struct folio *folio, struct vm_area_struct *vma)
 {
 	VM_BUG_ON_FOLIO(!folio_test_locked(folio), folio);
 	VM_BUG_ON_VMA(!vma->anon_vma, vma);
-	folio->mapping = (struct address_space *)(uintptr_t)((unsigned long)(uintptr_t)vma->anon_vma |
-							     FOLIO_MAPPING_ANON);
+	/* WRITE_ONCE: the anon_vma and the anon bit together */
+	__atomic_store_n(&folio->mapping,
+			 (struct address_space *)(uintptr_t)((unsigned long)(uintptr_t)vma->anon_vma |
+							     FOLIO_MAPPING_ANON), __ATOMIC_RELAXED);
 }

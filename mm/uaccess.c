@@ -24,9 +24,9 @@ void user_buf_copy(unsigned char *dst, const struct user_buf *src, unsigned long
 		   unsigned long n)
 {
 	if (src->bytes)
-		memcpy(dst, src->bytes + off, n);
+		vm_data_copy(dst, src->bytes + off, n);
 	else
-		memset(dst, src->fill, n);
+		vm_data_fill(dst, src->fill, n);
 }
 
 /* lock_mm_and_find_vma: mmap_lock for reading and the VMA, or NULL unlocked. */
@@ -98,17 +98,51 @@ retry:
 }
 
 /*
+ * The CPU's access to one page is atomic with respect to other threads:
+ * in the explorer because there is no schedule point between the walk and
+ * the copy; with real threads (`rmaplab stress`) the walk and the copy
+ * happen inside vm_cpu_access_begin/end (page tables are not freed
+ * meanwhile) with the PTE table's lock held (the pte is not changed nor
+ * its page freed meanwhile), which is what the kernel's TLB shootdown
+ * gives a CPU in the middle of an instruction.
+ */
+struct cpu_access {
+	pte_t *ptep;
+	spinlock_t *ptl;		/* real threads only */
+};
+
+static pte_t *cpu_walk(struct cpu_access *acc, struct mm_struct *mm, unsigned long addr)
+{
+	acc->ptl = NULL;
+	if (!vm_real_threads)
+		return acc->ptep = pte_offset_map(mm, addr);
+	vm_cpu_access_begin();
+	acc->ptep = pte_offset_map_lock(mm, addr, &acc->ptl);
+	if (!acc->ptep)
+		vm_cpu_access_end();
+	return acc->ptep;
+}
+
+static void cpu_done(struct cpu_access *acc)
+{
+	if (!vm_real_threads || !acc->ptep)
+		return;
+	pte_unmap_unlock(acc->ptep, acc->ptl);
+	vm_cpu_access_end();
+	acc->ptep = NULL;
+}
+
+/*
  * user_page - the CPU's view of the page at @addr for a load or a store:
  * walk the page tables, fault while the walk fails, and return the page's
  * data with the pte marked young (and dirty for a store).  The caller
- * copies right away: there is no schedule point between the walk and the
- * copy, so the copy is atomic with respect to other threads.
+ * copies right away, then calls cpu_done(@acc).
  */
 static unsigned char *user_page(struct mm_struct *mm, unsigned long addr, bool write,
-				enum uaccess_fault *fault)
+				enum uaccess_fault *fault, struct cpu_access *acc)
 {
 	for (int tries = 0; tries < MAX_FAULT_RETRIES; tries++) {
-		pte_t *ptep = addr < TASK_SIZE ? pte_offset_map(mm, addr) : NULL;
+		pte_t *ptep = addr < TASK_SIZE ? cpu_walk(acc, mm, addr) : NULL;
 		pte_t pte = ptep ? ptep_get(ptep) : (pte_t){ 0 };
 		vm_fault_t ret;
 
@@ -117,9 +151,13 @@ static unsigned char *user_page(struct mm_struct *mm, unsigned long addr, bool w
 			return NULL;
 		}
 		if (ptep && pte_present(pte) && !pte_protnone(pte) && (!write || pte_write(pte))) {
-			*ptep = write ? pte_mkdirty(pte_mkyoung(pte)) : pte_mkyoung(pte);
+			/* the hardware's atomic update of the accessed and dirty bits */
+			__atomic_fetch_or(&ptep->pte, write ? _PAGE_ACCESSED | _PAGE_DIRTY | _PAGE_SOFT_DIRTY :
+					  _PAGE_ACCESSED, __ATOMIC_RELAXED);
 			return folio_address(pfn_folio(pte_pfn(pte))) + offset_in_page(addr);
 		}
+		if (ptep)
+			cpu_done(acc);
 		ret = do_user_addr_fault(mm, addr, write);
 		*fault = (ret & VM_FAULT_SIGSEGV) ? UA_SIGSEGV : (ret & VM_FAULT_SIGBUS) ? UA_SIGBUS :
 			 (ret & VM_FAULT_OOM) ? UA_ENOMEM : UA_OK;
@@ -140,11 +178,13 @@ enum uaccess_fault uaccess_write(struct mm_struct *mm, unsigned long addr,
 	while (off < buf->len) {
 		unsigned long n = MIN(PAGE_SIZE - offset_in_page(addr + off), buf->len - off);
 		enum uaccess_fault r;
-		unsigned char *page = user_page(mm, addr + off, true, &r);
+		struct cpu_access acc;
+		unsigned char *page = user_page(mm, addr + off, true, &r, &acc);
 
 		if (!page)
 			return r;
 		user_buf_copy(page, buf, off, n);
+		cpu_done(&acc);
 		off += n;
 		(*done)++;
 	}
@@ -160,11 +200,13 @@ enum uaccess_fault uaccess_read(struct mm_struct *mm, unsigned long addr, unsign
 	while (off < len) {
 		unsigned long n = MIN(PAGE_SIZE - offset_in_page(addr + off), len - off);
 		enum uaccess_fault r;
-		const unsigned char *page = user_page(mm, addr + off, false, &r);
+		struct cpu_access acc;
+		const unsigned char *page = user_page(mm, addr + off, false, &r, &acc);
 
 		if (!page)
 			return r;
-		memcpy(out + off, page, n);
+		vm_data_copy(out + off, page, n);
+		cpu_done(&acc);
 		off += n;
 		(*done)++;
 	}
