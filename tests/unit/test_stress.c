@@ -61,6 +61,29 @@ TEST(stress_shipped_scenarios_pass)
 	}
 }
 
+/* ...and they hold as `rmaplab run` runs them too (threads in file order). */
+TEST(stress_shipped_scenarios_run_sequentially)
+{
+	static const struct {
+		const char *path;
+		int code;
+	} files[] = {
+		{ "tests/stress/fork-vs-write.scn", RL_EXIT_OK },
+		{ "tests/stress/parallel-faults.scn", RL_EXIT_OK },
+		{ "tests/stress/read-vs-munmap.scn", RL_EXIT_OK },
+		{ "tests/stress/truncate-vs-read.scn", RL_EXIT_OK },
+		{ "tests/stress/fail/wrong-expect.scn", RL_EXIT_VIOLATION },
+	};
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		FILE *out = tmpfile();
+
+		T_ASSERT(out);
+		T_EQ(rl_run_file(files[i].path, NULL, 0, RL_RUN_QUIET, out, out), files[i].code);
+		fclose(out);
+	}
+}
+
 TEST(stress_wrong_expect_is_a_violation)
 {
 	static char buf[16384];
