@@ -63,21 +63,6 @@ static bool parse_strategy(const char *s, enum ex_strategy *out)
 	return true;
 }
 
-static void variants_text(const struct vm_variants *v, struct sbuf *sb)
-{
-	bool any = false;
-
-	for (int k = 0; k < VAR_NR_KEYS; k++) {
-		if (!v->value[k])
-			continue;
-		sbuf_printf(sb, "%s%s=%s", any ? " " : "", vm_variant_table[k].key,
-			    vm_variant_table[k].values[v->value[k]]);
-		any = true;
-	}
-	if (!any)
-		sbuf_puts(sb, "default (Linux 7.0)");
-}
-
 /* The --variant options that turn the scenario's own design into @v. */
 static void variant_args(const struct scenario *scn, const struct vm_variants *v, struct sbuf *sb)
 {
@@ -282,7 +267,7 @@ int rl_explore_file(const char *path, const struct rl_explore_opts *o, FILE *out
 		ex_shrink(&p->prog, &res.found, SHRINK_BUDGET);
 
 	sbuf_init(&v);
-	variants_text(&l.v, &v);
+	ex_variants_text(&l.v, &v);
 	if (o->flags & RL_RUN_JSON) {
 		struct sbuf sb;
 
@@ -396,7 +381,7 @@ int rl_replay_file(const char *path, const struct rl_explore_opts *o, FILE *out,
 	ex_points_atomics = o->flags & RL_EXPLORE_ATOMICS;
 	ex_replay(&p->prog, o->trail, false, &run);
 	sbuf_init(&v);
-	variants_text(&l.v, &v);
+	ex_variants_text(&l.v, &v);
 	if (run.divergence) {
 		fprintf(err, "rmaplab replay: %s: the trail does not fit this scenario and model: %s\n",
 			path, run.divergence);
@@ -479,76 +464,64 @@ static double now_ms(void)
 	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
 }
 
+/*
+ * One strategy of the claim's search with what is left of the cap: adds
+ * its runs to *runs; true when it ended the search (found, unimplemented,
+ * or out of time or runs).
+ */
+static bool search_with(struct ex_scn_prog *p, struct ex_explore_opts *eo, enum ex_kind want,
+			struct claim_search *cs, long *runs, double t0, double cap_ms)
+{
+	struct ex_explore_result res;
+	double left = cap_ms - (now_ms() - t0);
+	unsigned other;
+
+	if (left <= 0) {
+		cs->timed_out = true;
+		return true;
+	}
+	eo->seconds = left / 1000.0;
+	ex_explore(&p->prog, eo, want, &other, &res);
+	*runs += res.runs;
+	cs->other_kinds |= other;
+	cs->unimplemented = p->unimplemented != NULL;
+	if (res.found.violation.kind != EX_KIND_NONE) {
+		cs->found = res.found;
+		memset(&res.found, 0, sizeof(res.found));
+	} else if (eo->strategy == EX_STRAT_DFS ? !res.exhausted : res.runs < eo->runs) {
+		cs->timed_out = true;
+	}
+	ex_explore_result_free(&res);
+	return cs->unimplemented || cs->timed_out || cs->found.violation.kind != EX_KIND_NONE;
+}
+
 /* Search for @want (EX_KIND_NONE: any violation) within @b's budget. */
 static void search_claim(struct ex_scn_prog *p, const struct rl_test_budget *b, enum ex_kind want,
 			 struct claim_search *cs)
 {
 	double t0 = now_ms(), cap_ms = b->seconds * 1000.0;
+	bool done = false;
 
 	memset(cs, 0, sizeof(*cs));
 	cs->bound_found = cs->depth_found = cs->max_bound_done = -1;
-	for (int bound = b->min_bound; bound <= b->max_bound; bound++) {
+	for (int bound = b->min_bound; bound <= b->max_bound && !done; bound++) {
 		struct ex_explore_opts eo = { .strategy = EX_STRAT_DFS, .preemptions = bound };
-		struct ex_explore_result res;
-		unsigned other;
-		double left = cap_ms - (now_ms() - t0);
 
-		if (left <= 0) {
-			cs->timed_out = true;
-			break;
-		}
-		eo.seconds = left / 1000.0;
-		ex_explore(&p->prog, &eo, want, &other, &res);
-		cs->schedules += res.runs;
-		cs->other_kinds |= other;
-		if (p->unimplemented) {
-			cs->unimplemented = true;
-			ex_explore_result_free(&res);
-			return;
-		}
-		if (res.found.violation.kind != EX_KIND_NONE) {
+		done = search_with(p, &eo, want, cs, &cs->schedules, t0, cap_ms);
+		if (cs->found.violation.kind != EX_KIND_NONE)
 			cs->bound_found = bound;
-			cs->found = res.found;
-			memset(&res.found, 0, sizeof(res.found));
-			ex_explore_result_free(&res);
-			cs->ms = now_ms() - t0;
-			return;
-		}
-		if (res.exhausted) {
+		else if (!done) {
 			cs->max_bound_done = bound;
-			if (bound == 2)
-				cs->bound2_exhausted = true;
-		} else {
-			cs->timed_out = true;
+			cs->bound2_exhausted |= bound == 2;
 		}
-		ex_explore_result_free(&res);
 	}
-	for (int depth = b->min_depth; depth <= b->max_depth && !cs->timed_out; depth++) {
+	for (int depth = b->min_depth; depth <= b->max_depth && !done; depth++) {
 		struct ex_explore_opts eo = { .strategy = EX_STRAT_PCT, .depth = depth,
 					      .runs = b->pct_runs, .seed = 1 };
-		struct ex_explore_result res;
-		unsigned other;
-		double left = cap_ms - (now_ms() - t0);
 
-		if (left <= 0) {
-			cs->timed_out = true;
-			break;
-		}
-		eo.seconds = left / 1000.0;
-		ex_explore(&p->prog, &eo, want, &other, &res);
-		cs->pct_runs += res.runs;
-		cs->other_kinds |= other;
-		if (res.found.violation.kind != EX_KIND_NONE) {
+		done = search_with(p, &eo, want, cs, &cs->pct_runs, t0, cap_ms);
+		if (cs->found.violation.kind != EX_KIND_NONE)
 			cs->depth_found = depth;
-			cs->found = res.found;
-			memset(&res.found, 0, sizeof(res.found));
-			ex_explore_result_free(&res);
-			cs->ms = now_ms() - t0;
-			return;
-		}
-		if (res.runs < b->pct_runs)
-			cs->timed_out = true;
-		ex_explore_result_free(&res);
 	}
 	cs->ms = now_ms() - t0;
 }

@@ -105,6 +105,10 @@ bool ex_world_finish_checked(struct ex_sink *sink, struct ex_world *w);
 /* "key=value" of --variant into @s; false (message on @err) if it names no variant. */
 bool ex_parse_variant(const char *arg, struct scn_setting *s, FILE *err);
 
+/* "key=value ..." of the non-default variants of @v, or "default (Linux 7.0)". */
+struct sbuf;
+void ex_variants_text(const struct vm_variants *v, struct sbuf *sb);
+
 /* The variants of a run: defaults, then the scenario's lines, then @overrides. */
 void ex_variants_for(const struct scenario *scn, const struct scn_setting *overrides, int nr,
 		     struct vm_variants *out);

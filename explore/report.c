@@ -19,7 +19,7 @@ static const char *section_label(const struct ex_step_record *r)
 	return r->section->name;
 }
 
-static void variants_text(const struct vm_variants *v, struct sbuf *sb)
+void ex_variants_text(const struct vm_variants *v, struct sbuf *sb)
 {
 	bool any = false;
 
@@ -47,7 +47,7 @@ static void print_text(const struct ex_run_report *rep, int flags, FILE *out)
 	struct sbuf v;
 
 	sbuf_init(&v);
-	variants_text(&rep->variants, &v);
+	ex_variants_text(&rep->variants, &v);
 	if (!(flags & RL_RUN_QUIET)) {
 		fprintf(out, "scenario %s (%s), design: %s\n", scn->name, scn->path, v.buf);
 		for (int i = 0; i < rep->nr_steps; i++) {
