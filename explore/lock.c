@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "explore/lock.h"
+#include "explore/lock_internal.h"
 #include "explore/violation.h"
 #include "lib/util.h"
 
@@ -41,8 +42,8 @@ _Thread_local struct ex_thread *ex_current;
 const struct ex_hooks *ex_hooks;
 bool ex_points_atomics;
 
-static struct ex_thread *const *all_threads;
-static int nr_all_threads;
+struct ex_thread *const *ex_all_threads;
+int ex_nr_all_threads;
 static unsigned long next_ticket;
 
 /* Held locks per class, by registry index (see class_index()). */
@@ -59,26 +60,6 @@ struct dep {
 	const char *thread;
 };
 static struct dep deps[MAX_NODES][MAX_NODES];
-
-/*
- * The pthread backend (see its section at the end): BK_GUARD() at the top
- * of a public function runs the rest of it under the backend's mutex when
- * the backend is on, and does nothing otherwise.
- */
-struct bk_guard {
-	bool on;
-};
-static struct bk_guard bk_enter(void);
-static struct bk_guard bk_enter_release(const void *lock);
-static void bk_leave(struct bk_guard *g);
-static void bk_note_acquire(const void *lock);
-static bool bk_contended(struct ex_thread *t, const struct ex_lock_class *class, const void *lock,
-			 enum ex_lock_mode mode, int subclass, unsigned long mask, bool wait_only,
-			 const char *fn);
-#define BK_GUARD() struct bk_guard bk_guard_ __attribute__((cleanup(bk_leave))) = bk_enter()
-/* ...for a function that releases @lock (ThreadSanitizer learns of the release first) */
-#define BK_GUARD_RELEASE(lock) \
-	struct bk_guard bk_guard_ __attribute__((cleanup(bk_leave))) = bk_enter_release(lock)
 
 const char *ex_event_name(enum ex_event ev)
 {
@@ -105,8 +86,8 @@ static int class_index(const struct ex_lock_class *c)
 
 void ex_lock_set_threads(struct ex_thread *const *threads, int n)
 {
-	all_threads = threads;
-	nr_all_threads = n;
+	ex_all_threads = threads;
+	ex_nr_all_threads = n;
 }
 
 void ex_lockdep_reset(void)
@@ -146,7 +127,7 @@ void ex_set_current(struct ex_thread *t)
 	ex_current = t;
 }
 
-static char *held_dump(const struct ex_thread *t)
+char *ex_held_dump(const struct ex_thread *t)
 {
 	struct sbuf sb;
 
@@ -164,7 +145,7 @@ void ex_thread_check_clean(struct ex_thread *t)
 {
 	BK_GUARD();
 	if (t->nr_held)
-		ex_fatal(EX_BUG, held_dump(t), NULL,
+		ex_fatal(EX_BUG, ex_held_dump(t), NULL,
 			 "%s still holds %d lock(s) (first: %s taken in %s) at the end of a statement",
 			 t->name, t->nr_held, t->held[0].class->name, t->held[0].fn);
 }
@@ -205,9 +186,9 @@ int ex_lock_holders(const void *lock, struct ex_thread **out, int max)
 	BK_GUARD();
 	int n = 0;
 
-	for (int i = 0; i < nr_all_threads; i++)
-		if (find_held(all_threads[i], lock) && n < max)
-			out[n++] = all_threads[i];
+	for (int i = 0; i < ex_nr_all_threads; i++)
+		if (find_held(ex_all_threads[i], lock) && n < max)
+			out[n++] = ex_all_threads[i];
 	return n;
 }
 
@@ -254,11 +235,11 @@ static void check_order(const struct ex_lock_class *class, int subclass, const c
 		char a[64], b[64];
 
 		if (h->class->rank && class->rank && h->class->rank > class->rank)
-			ex_fatal(EX_LOCK_ORDER, held_dump(t), NULL,
+			ex_fatal(EX_LOCK_ORDER, ex_held_dump(t), NULL,
 				 "%s takes %s while holding %s (taken in %s): documented order is %s before %s",
 				 fn, class->name, h->class->name, h->fn, class->name, h->class->name);
 		if (h->class == class && subclass <= h->subclass)
-			ex_fatal(EX_LOCK_ORDER, held_dump(t), NULL,
+			ex_fatal(EX_LOCK_ORDER, ex_held_dump(t), NULL,
 				 "%s takes a second %s while holding one (taken in %s) without a nesting annotation",
 				 fn, class->name, h->fn);
 		if (from == to || deps[from][to].seen)
@@ -273,7 +254,7 @@ static void check_order(const struct ex_lock_class *class, int subclass, const c
 				snprintf(how, sizeof(how), "through other locks");
 			node_name(to, a, sizeof(a));
 			node_name(from, b, sizeof(b));
-			ex_fatal(EX_LOCK_ORDER, held_dump(t), NULL,
+			ex_fatal(EX_LOCK_ORDER, ex_held_dump(t), NULL,
 				 "%s: %s takes %s while holding %s (taken in %s), but earlier in this run %s was taken before %s (%s)",
 				 t->name, fn, a, b, h->fn, a, b, how);
 		}
@@ -287,7 +268,7 @@ static void push_held_on(struct ex_thread *t, const void *lock, const struct ex_
 	struct ex_held *h;
 
 	if (t->nr_held >= EX_MAX_HELD)
-		ex_fatal(EX_BUG, held_dump(t), NULL, "%s: more than %d locks held", fn, EX_MAX_HELD);
+		ex_fatal(EX_BUG, ex_held_dump(t), NULL, "%s: more than %d locks held", fn, EX_MAX_HELD);
 	h = &t->held[t->nr_held++];
 	h->lock = lock;
 	h->class = class;
@@ -302,7 +283,7 @@ static void push_held(const void *lock, const struct ex_lock_class *class, enum 
 		      int subclass, bool trylock, const char *fn)
 {
 	push_held_on(me(), lock, class, mode, subclass, trylock, fn);
-	bk_note_acquire(lock);
+	ex_bk_note_acquire(lock);
 }
 
 static void pop_held(const void *lock, const struct ex_lock_class *class, const char *fn)
@@ -317,7 +298,7 @@ static void pop_held(const void *lock, const struct ex_lock_class *class, const 
 		held_per_class[class_index(class)]--;
 		return;
 	}
-	ex_fatal(EX_BUG, held_dump(t), NULL, "%s releases %s that %s does not hold", fn, class->name,
+	ex_fatal(EX_BUG, ex_held_dump(t), NULL, "%s releases %s that %s does not hold", fn, class->name,
 		 t->name);
 }
 
@@ -356,8 +337,8 @@ static struct ex_thread *first_waiter(const void *lock)
 {
 	struct ex_thread *first = NULL;
 
-	for (int i = 0; i < nr_all_threads; i++) {
-		struct ex_thread *t = all_threads[i];
+	for (int i = 0; i < ex_nr_all_threads; i++) {
+		struct ex_thread *t = ex_all_threads[i];
 
 		if (t->wait_lock == lock && !t->wait_only &&
 		    (!first || t->wait_ticket < first->wait_ticket))
@@ -399,9 +380,9 @@ static void wake_bit(unsigned long *word, unsigned long mask)
 {
 	struct ex_thread *t;
 
-	for (int i = 0; i < nr_all_threads; i++)
-		if (all_threads[i]->wait_lock == word && all_threads[i]->wait_only)
-			all_threads[i]->wait_lock = NULL;
+	for (int i = 0; i < ex_nr_all_threads; i++)
+		if (ex_all_threads[i]->wait_lock == word && ex_all_threads[i]->wait_only)
+			ex_all_threads[i]->wait_lock = NULL;
 	t = first_waiter(word);
 	if (t && !(word_load(word) & mask)) {
 		word_or(word, mask);
@@ -421,13 +402,11 @@ static void contended(const struct ex_lock_class *class, const void *lock, enum 
 	struct ex_held *h = find_held(t, lock);
 
 	if (h)
-		ex_fatal(EX_DEADLOCK, held_dump(t), NULL,
+		ex_fatal(EX_DEADLOCK, ex_held_dump(t), NULL,
 			 "%s: %s takes %s for %s while already holding it (taken in %s)", t->name, fn,
 			 class->name, mode == EX_SHARED ? "read" : "write", h->fn);
-	if (bk_contended(t, class, lock, mode, subclass, mask, wait_only, fn))
-		return;		/* pthread backend: granted (or left the model) */
-	if (!ex_hooks || !ex_hooks->block)
-		ex_fatal(EX_DEADLOCK, held_dump(t), NULL,
+	if (!ex_lock_pthreads_on && (!ex_hooks || !ex_hooks->block))
+		ex_fatal(EX_DEADLOCK, ex_held_dump(t), NULL,
 			 "%s: %s waits for %s held by another thread, and no other thread can run",
 			 t->name, fn, class->name);
 	t->wait_lock = lock;
@@ -438,6 +417,8 @@ static void contended(const struct ex_lock_class *class, const void *lock, enum 
 	t->wait_mask = mask;
 	t->wait_ticket = ++next_ticket;
 	t->wait_fn = fn;
+	if (ex_bk_contended(t, class, mode, fn))
+		return;		/* pthread backend: granted (or left the model) */
 	ex_hooks->block(class, lock, mode, fn);
 	if (t->wait_lock)
 		ex_fatal(EX_BUG, NULL, NULL, "%s: resumed while still waiting for %s", t->name,
@@ -498,7 +479,7 @@ void ex_lock_release(struct ex_lock *l, enum ex_lock_mode mode, const char *fn)
 	struct ex_held *h = find_held(me(), l);
 
 	if (!h || h->mode != mode)
-		ex_fatal(EX_BUG, held_dump(me()), NULL, "%s releases %s for %s, but holds it %s", fn,
+		ex_fatal(EX_BUG, ex_held_dump(me()), NULL, "%s releases %s for %s, but holds it %s", fn,
 			 l->class->name, mode == EX_SHARED ? "read" : "write",
 			 !h ? "not at all" : h->mode == EX_SHARED ? "for read" : "for write");
 	pop_held(l, l->class, fn);
@@ -516,7 +497,7 @@ void ex_lock_downgrade(struct ex_lock *l, const char *fn)
 	struct ex_held *h = find_held(me(), l);
 
 	if (!h || h->mode != EX_EXCL)
-		ex_fatal(EX_BUG, held_dump(me()), NULL, "%s downgrades %s not held for write", fn,
+		ex_fatal(EX_BUG, ex_held_dump(me()), NULL, "%s downgrades %s not held for write", fn,
 			 l->class->name);
 	h->mode = EX_SHARED;
 	l->owner = NULL;
@@ -599,246 +580,4 @@ void ex_atomic_point(const char *what)
 {
 	if (ex_points_atomics)
 		point(EX_EV_ATOMIC, NULL, NULL, what);
-}
-
-/* ================================================================== */
-/* pthread backend (rmaplab stress)                                    */
-/*                                                                     */
-/* With the backend on, the scenario's threads are real pthreads.  The */
-/* bookkeeping above (lock owner and readers, held lists, per-class    */
-/* counts, lockdep dependencies, waiters and their tickets) is then    */
-/* shared between them, so every public function of this file runs     */
-/* under one mutex (BK_GUARD), and a contended acquire sleeps on a     */
-/* condition variable instead of calling the explorer's block hook.    */
-/* The hand-off is the explorer's: a release grants the lock to the    */
-/* first waiters by ticket (FIFO, readers at the head share it, a      */
-/* waiting writer keeps later readers out), and the waiter wakes up    */
-/* holding it.  Off (the explorer, rmaplab run) nothing here runs but  */
-/* the test of one flag per lock operation.                            */
-/* ================================================================== */
-
-bool ex_lock_pthreads_on;		/* read by ex_lock_is_locked() */
-static pthread_mutex_t bk_mutex = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t bk_cond = PTHREAD_COND_INITIALIZER;
-static _Thread_local int bk_depth;	/* this thread holds bk_mutex (nesting depth) */
-static _Thread_local const void *bk_acquired;	/* the lock this operation took (TSan) */
-static int bk_running;			/* threads in their sections (0: one, the caller) */
-static int bk_waiting;			/* threads sleeping in bk_contended */
-static bool bk_stopping;		/* ex_lock_pthreads_stop() was called */
-
-/*
- * ThreadSanitizer must see the modelled locks, not bk_mutex: a model
- * access is ordered after another thread's only through a release and a
- * later acquire of the same modelled lock (or the model's own atomics),
- * as in the kernel.  So bk_mutex, the condition variable and the
- * bookkeeping under them are hidden from it (ignore sync, reads and
- * writes), and each operation tells it of the release (before taking
- * bk_mutex) or the acquire (after dropping it) of the modelled lock.
- * Without that, every lock operation of every thread would order
- * everything, and TSan would miss the model's races.
- */
-#if defined(__SANITIZE_THREAD__)
-#define BK_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define BK_TSAN 1
-#endif
-#endif
-
-#ifdef BK_TSAN
-void AnnotateIgnoreSyncBegin(const char *file, int line);
-void AnnotateIgnoreSyncEnd(const char *file, int line);
-void AnnotateIgnoreReadsBegin(const char *file, int line);
-void AnnotateIgnoreReadsEnd(const char *file, int line);
-void AnnotateIgnoreWritesBegin(const char *file, int line);
-void AnnotateIgnoreWritesEnd(const char *file, int line);
-void __tsan_acquire(void *addr);
-void __tsan_release(void *addr);
-
-static void bk_hide_begin(void)
-{
-	AnnotateIgnoreSyncBegin(__FILE__, __LINE__);
-	AnnotateIgnoreReadsBegin(__FILE__, __LINE__);
-	AnnotateIgnoreWritesBegin(__FILE__, __LINE__);
-}
-
-static void bk_hide_end(void)
-{
-	AnnotateIgnoreWritesEnd(__FILE__, __LINE__);
-	AnnotateIgnoreReadsEnd(__FILE__, __LINE__);
-	AnnotateIgnoreSyncEnd(__FILE__, __LINE__);
-}
-
-static void bk_tsan_acquire(const void *lock)
-{
-	__tsan_acquire((void *)(uintptr_t)lock);
-}
-
-static void bk_tsan_release(const void *lock)
-{
-	__tsan_release((void *)(uintptr_t)lock);
-}
-#else
-static void bk_hide_begin(void) { }
-static void bk_hide_end(void) { }
-static void bk_tsan_acquire(const void *lock) { (void)lock; }
-static void bk_tsan_release(const void *lock) { (void)lock; }
-#endif
-
-void ex_lock_use_pthreads(bool on)
-{
-	ex_lock_pthreads_on = on;
-	bk_running = 0;
-	bk_waiting = 0;
-	bk_stopping = false;
-}
-
-static struct bk_guard bk_enter(void)
-{
-	if (__builtin_expect(!ex_lock_pthreads_on, 1))
-		return (struct bk_guard){ false };
-	if (bk_depth++ == 0) {
-		bk_hide_begin();
-		pthread_mutex_lock(&bk_mutex);
-	}
-	return (struct bk_guard){ true };
-}
-
-static struct bk_guard bk_enter_release(const void *lock)
-{
-	if (__builtin_expect(!ex_lock_pthreads_on, 1))
-		return (struct bk_guard){ false };
-	if (bk_depth == 0)
-		bk_tsan_release(lock);
-	return bk_enter();
-}
-
-static void bk_note_acquire(const void *lock)
-{
-	if (ex_lock_pthreads_on)
-		bk_acquired = lock;
-}
-
-/* Drop bk_mutex (depth 0 now); then tell TSan of the acquire, if any. */
-static void bk_exit(void)
-{
-	const void *acquired = bk_acquired;
-
-	bk_acquired = NULL;
-	if (bk_waiting)		/* a release may have handed a lock over */
-		pthread_cond_broadcast(&bk_cond);
-	pthread_mutex_unlock(&bk_mutex);
-	bk_hide_end();
-	if (acquired)
-		bk_tsan_acquire(acquired);
-}
-
-static void bk_leave(struct bk_guard *g)
-{
-	if (__builtin_expect(!g->on, 1))
-		return;
-	if (--bk_depth == 0)
-		bk_exit();
-}
-
-void ex_lock_unwind(void)
-{
-	if (bk_depth) {
-		bk_depth = 0;
-		bk_acquired = NULL;
-		bk_exit();
-	}
-}
-
-void ex_lock_pthreads_begin(int nr_threads)
-{
-	BK_GUARD();
-
-	bk_running = nr_threads;
-	bk_waiting = 0;
-	bk_stopping = false;
-}
-
-void ex_lock_pthreads_thread_exit(void)
-{
-	BK_GUARD();
-
-	if (bk_running > 0)
-		bk_running--;
-	pthread_cond_broadcast(&bk_cond);	/* the others may all be asleep now */
-}
-
-void ex_lock_pthreads_stop(void)
-{
-	BK_GUARD();
-
-	bk_stopping = true;
-	pthread_cond_broadcast(&bk_cond);
-}
-
-bool ex_lock_is_locked_mt(const struct ex_lock *l)
-{
-	BK_GUARD();
-
-	return l->owner || l->readers;
-}
-
-/* Threads asleep on a lock that nobody has handed over yet. */
-static int bk_nr_blocked(const struct ex_thread *me)
-{
-	bool listed = false;
-	int n = 0;
-
-	for (int i = 0; i < nr_all_threads; i++) {
-		if (all_threads[i]->wait_lock)
-			n++;
-		if (all_threads[i] == me)
-			listed = true;
-	}
-	return listed ? n : n + 1;	/* teardown, say, is in no list */
-}
-
-/*
- * contended() with the backend on: sleep until a release hands the lock
- * over (wait_lock cleared by grant() or wake_bit()).  Every running
- * thread asleep is a deadlock; a stop request leaves the model.  Called
- * with bk_mutex held; returns false (nothing done) when the backend is off.
- */
-static bool bk_contended(struct ex_thread *t, const struct ex_lock_class *class, const void *lock,
-			 enum ex_lock_mode mode, int subclass, unsigned long mask, bool wait_only,
-			 const char *fn)
-{
-	if (__builtin_expect(!ex_lock_pthreads_on, 1))
-		return false;
-	t->wait_lock = lock;
-	t->wait_class = class;
-	t->wait_mode = mode;
-	t->wait_subclass = subclass;
-	t->wait_only = wait_only;
-	t->wait_mask = mask;
-	t->wait_ticket = ++next_ticket;
-	t->wait_fn = fn;
-	bk_waiting++;
-	while (t->wait_lock) {
-		if (bk_stopping) {
-			t->wait_lock = NULL;
-			bk_waiting--;
-			ex_fatal(EX_DEADLOCK, held_dump(t), NULL,
-				 "%s: %s gave up waiting for %s: another thread stopped the run",
-				 t->name, fn, class->name);
-		}
-		if (bk_nr_blocked(t) >= (bk_running > 0 ? bk_running : 1)) {
-			char *dump = held_dump(t);
-
-			t->wait_lock = NULL;
-			bk_waiting--;
-			ex_fatal(EX_DEADLOCK, dump, NULL,
-				 "%s: %s waits for %s (%s), and every running thread is blocked",
-				 t->name, fn, class->name, mode == EX_SHARED ? "read" : "write");
-		}
-		pthread_cond_wait(&bk_cond, &bk_mutex);
-	}
-	bk_waiting--;
-	bk_acquired = lock;	/* handed over: ours now (or free, for a wait_only) */
-	return true;
 }

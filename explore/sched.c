@@ -1,6 +1,6 @@
 /*
- * explore/sched.c - the scheduler, the strategies, trails, replay and
- * shrinking (see sched.h)
+ * explore/sched.c - the scheduler, the strategies and replay (see
+ * sched.h; trail text is in trail.c, shrinking in shrink.c)
  *
  * One run: begin() on the scheduler's stack, then the threads as
  * coroutines, one step at a time, the program's check() after each step,
@@ -13,17 +13,15 @@
  * Nothing here looks at the clock except the --seconds budget, which only
  * decides how many runs are made, never what a run does.
  */
-#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "explore/coro.h"
 #include "explore/sched.h"
+#include "explore/sched_internal.h"
 #include "lib/util.h"
 
 #define STACK_SIZE (256 * 1024)
@@ -41,37 +39,6 @@ struct sim {
 	const void *lock;
 	enum ex_lock_mode mode;
 	const char *what;
-};
-
-/* A strategy's choice at a decision: @enabled is a bitmask, @prev the last thread or -1. */
-struct chooser {
-	enum ex_strategy kind;
-	uint64_t rng;
-	/* pct */
-	int prio[EX_MAX_THREADS];
-	int *change;			/* change points (step numbers), depth - 1 of them */
-	int nr_change;
-	/* replay */
-	const uint8_t *choices;
-	const char *sigs;
-	int nr_choices;
-	bool lenient;
-	/* dfs */
-	struct dfs *dfs;
-};
-
-struct dfs_node {
-	uint64_t enabled;
-	uint64_t tried;
-	int chosen;
-	int prev;
-	int preempt_before;
-};
-
-struct dfs {
-	struct dfs_node *v;
-	int nr, cap;
-	int bound;
 };
 
 static struct {
@@ -113,7 +80,7 @@ bool ex_sched_active(void)
 /* ------------------------------------------------------------------ */
 /* prng (splitmix64): deterministic, seeded per run */
 
-static uint64_t rng_next(uint64_t *s)
+uint64_t ex_rng_next(uint64_t *s)
 {
 	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
 
@@ -122,9 +89,9 @@ static uint64_t rng_next(uint64_t *s)
 	return z ^ (z >> 31);
 }
 
-static int rng_below(uint64_t *s, int n)
+int ex_rng_below(uint64_t *s, int n)
 {
-	return (int)(rng_next(s) % (uint64_t)n);
+	return (int)(ex_rng_next(s) % (uint64_t)n);
 }
 
 static uint64_t fnv(uint64_t h, const char *s)
@@ -225,7 +192,6 @@ static void add_decision(struct ex_run *r, int chosen, char sig)
 	r->dec[r->nr_dec++] = (struct ex_decision){ (uint8_t)chosen, sig };
 }
 
-static const char sig_chars[] = "0123456789abcdefghjkmnpqrstvwxyz";
 
 /* What the runnable threads are about to do: one character. */
 static char signature(uint64_t enabled)
@@ -240,7 +206,7 @@ static char signature(uint64_t enabled)
 		h = fnv(h, S.sims[i].what);
 		h = fnv(h, S.sims[i].class ? S.sims[i].class->name : NULL);
 	}
-	return sig_chars[h % 32];
+	return ex_trail_sig_chars[h % 32];
 }
 
 static int window_id(const char *name)
@@ -311,7 +277,7 @@ static int choose(struct chooser *c, struct ex_run *r, uint64_t enabled, int pre
 
 	switch (c->kind) {
 	case EX_STRAT_RANDOM:
-		return nth_enabled(enabled, rng_below(&c->rng, n));
+		return nth_enabled(enabled, ex_rng_below(&c->rng, n));
 	case EX_STRAT_PCT:
 		best = -1;
 		for (int i = 0; i < S.prog->nr_threads; i++)
@@ -629,109 +595,32 @@ out:
 /* ------------------------------------------------------------------ */
 /* trails */
 
-char *ex_trail_string(const struct ex_run *r)
+void ex_replay_choices(const struct ex_program *prog, const uint8_t *choices, int n,
+		       const char *sigs, bool lenient, struct ex_run *run)
 {
-	struct sbuf sb;
+	struct chooser c = { .kind = EX_STRAT_REPLAY, .lenient = lenient, .choices = choices,
+			     .nr_choices = n, .sigs = sigs };
 
-	sbuf_init(&sb);
-	for (int i = 0; i < r->nr_dec;) {
-		int j = i;
-
-		while (j < r->nr_dec && r->dec[j].chosen == r->dec[i].chosen)
-			j++;
-		sbuf_printf(&sb, "%s%d", i ? "." : "", r->dec[i].chosen + 1);
-		if (j - i > 1)
-			sbuf_printf(&sb, "x%d", j - i);
-		i = j;
-	}
-	sbuf_printf(&sb, ":");
-	for (int i = 0; i < r->nr_dec; i++)
-		sbuf_printf(&sb, "%c", r->dec[i].sig);
-	return sbuf_detach(&sb);
-}
-
-/* Parse "C:S"; returns an error message or NULL. */
-static const char *parse_trail(const char *trail, int nr_threads, uint8_t **choices, int *n,
-			       char **sigs)
-{
-	const char *p = trail;
-	int cap = 64;
-
-	*n = 0;
-	*sigs = NULL;
-	*choices = xmalloc((size_t)cap);
-	while (*p && *p != ':') {
-		char *end;
-		long t = strtol(p, &end, 10), rep = 1;
-
-		if (end == p || t < 1 || t > nr_threads)
-			return "a thread number between 1 and the number of threads was expected";
-		p = end;
-		if (*p == 'x') {
-			rep = strtol(p + 1, &end, 10);
-			if (end == p + 1 || rep < 1 || rep > 10000000)
-				return "a repeat count was expected after 'x'";
-			p = end;
-		}
-		if (*p == '.')
-			p++;
-		else if (*p && *p != ':')
-			return "'.', ':' or the end was expected after a choice";
-		while (rep--) {
-			if (*n == cap) {
-				cap *= 2;
-				*choices = xrealloc(*choices, (size_t)cap);
-			}
-			(*choices)[(*n)++] = (uint8_t)(t - 1);
-		}
-	}
-	if (*p == ':') {
-		p++;
-		if (*p && (int)strlen(p) != *n)
-			return "the signature has a different number of characters than there are choices";
-		for (const char *q = p; *q; q++)
-			if (!strchr(sig_chars, *q))
-				return "the signature has a character that no trail contains";
-		*sigs = *p ? xstrdup(p) : NULL;
-	}
-	return NULL;
-}
-
-const char *ex_trail_check(const char *trail, int nr_threads);
-const char *ex_trail_check(const char *trail, int nr_threads)
-{
-	uint8_t *c;
-	char *s;
-	int n;
-	const char *err = parse_trail(trail, nr_threads, &c, &n, &s);
-
-	free(c);
-	free(s);
-	return err;
+	S.prog = prog;
+	run_once(&c, run);
+	if (!lenient && !run->divergence && run->nr_dec < n &&
+	    run->violation.kind == EX_KIND_NONE && !run->stopped)
+		run->divergence = xstrdup("the run ended before the trail did");
 }
 
 void ex_replay(const struct ex_program *prog, const char *trail, bool lenient, struct ex_run *run)
 {
-	struct chooser c = { .kind = EX_STRAT_REPLAY, .lenient = lenient };
 	uint8_t *choices;
 	char *sigs;
-	const char *err;
+	int n;
+	const char *err = ex_trail_parse(trail, prog->nr_threads, &choices, &n, &sigs);
 
-	S.prog = prog;
-	err = parse_trail(trail, prog->nr_threads, &choices, &c.nr_choices, &sigs);
 	if (err) {
 		ex_run_free(run);
 		run->divergence = xstrdup(err);
-		free(choices);
-		free(sigs);
-		return;
+	} else {
+		ex_replay_choices(prog, choices, n, sigs, lenient, run);
 	}
-	c.choices = choices;
-	c.sigs = sigs;
-	run_once(&c, run);
-	if (!lenient && !run->divergence && run->nr_dec < c.nr_choices &&
-	    run->violation.kind == EX_KIND_NONE && !run->stopped)
-		run->divergence = xstrdup("the run ended before the trail did");
 	free(choices);
 	free(sigs);
 }
@@ -748,323 +637,30 @@ void ex_run_free(struct ex_run *r)
 	memset(r, 0, sizeof(*r));
 }
 
-static void run_move(struct ex_run *dst, struct ex_run *src)
+void ex_run_move(struct ex_run *dst, struct ex_run *src)
 {
 	ex_run_free(dst);
 	*dst = *src;
 	memset(src, 0, sizeof(*src));
 }
 
-/* ------------------------------------------------------------------ */
-/* shrinking */
-
-static bool smaller(const struct ex_run *a, const struct ex_run *b)
+void ex_sched_run(const struct ex_program *prog, struct chooser *c, struct ex_run *run)
 {
-	if (a->preemptions != b->preemptions)
-		return a->preemptions < b->preemptions;
-	return a->nr_steps < b->nr_steps;
-}
-
-/* Replay @choices[0..n) leniently; keep the result if it is smaller with the same kind. */
-static bool try_candidate(const struct ex_program *prog, struct ex_run *best, const uint8_t *choices,
-			  int n, int *budget)
-{
-	struct chooser c = { .kind = EX_STRAT_REPLAY, .lenient = true, .choices = choices,
-			     .nr_choices = n };
-	struct ex_run cand = { 0 };
-
-	if (*budget <= 0)
-		return false;
-	(*budget)--;
 	S.prog = prog;
-	run_once(&c, &cand);
-	if (cand.violation.kind == best->violation.kind && smaller(&cand, best)) {
-		run_move(best, &cand);
-		return true;
-	}
-	ex_run_free(&cand);
-	return false;
+	run_once(c, run);
 }
 
-void ex_shrink(const struct ex_program *prog, struct ex_run *run, int budget)
+void ex_sched_windows_reset(void)
 {
-	bool progress = true;
-
-	while (progress && budget > 0) {
-		progress = false;
-		/* drop one preemption: the preempted thread goes on instead */
-		for (int s = 0, d = 0; s < run->nr_steps && !progress; s++) {
-			const struct ex_step *st = &run->steps[s];
-
-			if (!st->decision)
-				continue;
-			if (st->preemption) {
-				int n = run->nr_dec;
-				uint8_t *c = xmalloc((size_t)n + 1);
-				int prev = -1;
-
-				for (int k = s - 1; k >= 0; k--)
-					if (run->steps[k].thread >= 0) {
-						prev = run->steps[k].thread;
-						break;
-					}
-				for (int k = 0; k < n; k++)
-					c[k] = run->dec[k].chosen;
-				c[d] = (uint8_t)prev;
-				progress = try_candidate(prog, run, c, n, &budget);
-				free(c);
-			}
-			d++;
-		}
-		if (progress)
-			continue;
-		/* cut the trail short: the default schedule from there on */
-		for (int len = 0; len < run->nr_dec && !progress; len++) {
-			uint8_t *c = xmalloc((size_t)run->nr_dec + 1);
-
-			for (int k = 0; k < len; k++)
-				c[k] = run->dec[k].chosen;
-			progress = try_candidate(prog, run, c, len, &budget);
-			free(c);
-		}
-	}
-}
-
-/* ------------------------------------------------------------------ */
-/* exploring */
-
-static double now_seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* dfs: the next schedule, or false when the space within the bound is exhausted. */
-static bool dfs_backtrack(struct dfs *f)
-{
-	while (f->nr) {
-		struct dfs_node *n = &f->v[f->nr - 1];
-		bool prev_enabled = n->prev >= 0 && (n->enabled & (1ULL << n->prev));
-
-		for (int o = 0; o < 64; o++) {
-			uint64_t bit = 1ULL << o;
-			int cost = n->preempt_before + (prev_enabled && o != n->prev ? 1 : 0);
-
-			if (!(n->enabled & bit) || (n->tried & bit) || cost > f->bound)
-				continue;
-			n->tried |= bit;
-			n->chosen = o;
-			return true;
-		}
-		f->nr--;
-	}
-	return false;
-}
-
-static void setup_pct(struct chooser *c, uint64_t seed, long run, int nthreads, int depth, int k)
-{
-	int perm[EX_MAX_THREADS];
-
-	c->rng = seed * 0x2545f4914f6cdd1dULL + (uint64_t)run;
-	rng_next(&c->rng);
-	for (int i = 0; i < nthreads; i++)
-		perm[i] = i;
-	for (int i = nthreads - 1; i > 0; i--) {
-		int j = rng_below(&c->rng, i + 1), t = perm[i];
-
-		perm[i] = perm[j];
-		perm[j] = t;
-	}
-	for (int i = 0; i < nthreads; i++)
-		c->prio[i] = depth + perm[i];	/* initial priorities are all >= depth */
-	c->nr_change = depth - 1;
-	for (int j = 0; j < c->nr_change; j++)
-		c->change[j] = rng_below(&c->rng, k > 0 ? k : 1);
-}
-
-static void progress_line(const struct ex_explore_opts *o, long runs, double t0, long violations,
-			  bool final)
-{
-	double dt = now_seconds() - t0;
-
-	fprintf(stderr, "\r%s: %ld schedules, %.0f/s, %ld violation%s%s", ex_strategy_name(o->strategy),
-		runs, dt > 0 ? (double)runs / dt : 0.0, violations, violations == 1 ? "" : "s",
-		final ? "\n" : "   ");
-}
-
-void ex_explore(const struct ex_program *prog, const struct ex_explore_opts *o,
-		enum ex_kind stop_kind, unsigned *other_kinds, struct ex_explore_result *res)
-{
-	struct chooser c = { .kind = o->strategy };
-	struct dfs dfs = { .bound = o->preemptions };
-	struct ex_run run = { 0 }, again = { 0 };
-	long limit = o->runs;
-	int change[64];
-	double t0 = now_seconds(), last_progress = t0;
-	long violations = 0;
-
-	memset(res, 0, sizeof(*res));
-	S.prog = prog;
 	S.nr_windows = 0;
-	if (other_kinds)
-		*other_kinds = 0;
-	c.dfs = &dfs;
-	c.change = change;
-	res->max_threads = prog->nr_threads;
-	if (!limit)
-		limit = o->strategy == EX_STRAT_DFS ? -1 : 1000;
-	if (o->strategy == EX_STRAT_PCT) {
-		/* k: the steps of a default run, then the most seen */
-		struct chooser d = { .kind = EX_STRAT_DFS, .dfs = &dfs };
-
-		run_once(&d, &run);
-		res->max_steps = run.nr_steps;
-		dfs.nr = 0;
-	}
-	for (long i = 0; limit < 0 || i < limit; i++) {
-		if (o->seconds > 0 && now_seconds() - t0 > o->seconds)
-			break;
-		if (o->strategy == EX_STRAT_RANDOM) {
-			c.rng = o->seed * 0x2545f4914f6cdd1dULL + (uint64_t)i;
-			rng_next(&c.rng);
-		} else if (o->strategy == EX_STRAT_PCT) {
-			setup_pct(&c, o->seed, i, prog->nr_threads, o->depth < 1 ? 1 : MIN(o->depth, 64),
-				  res->max_steps);
-		}
-		run_once(&c, &run);
-		res->runs++;
-		res->max_steps = MAX(res->max_steps, run.nr_steps);
-		if (o->coverage)
-			for (int w = 0; w < S.nr_windows; w++)
-				if (run.covered[w / 64] & (1ULL << (w % 64))) {
-					if (w >= res->nr_windows) {
-						res->window_runs = xrealloc(res->window_runs,
-									    (size_t)(w + 1) * sizeof(long));
-						for (int k = res->nr_windows; k <= w; k++)
-							res->window_runs[k] = 0;
-						res->nr_windows = w + 1;
-					}
-					res->window_runs[w]++;
-				}
-		if (o->check_determinism && !res->nondeterminism) {
-			struct chooser r = { .kind = EX_STRAT_REPLAY };
-			uint8_t *ch = xmalloc((size_t)run.nr_dec + 1);
-
-			for (int k = 0; k < run.nr_dec; k++)
-				ch[k] = run.dec[k].chosen;
-			r.choices = ch;
-			r.nr_choices = run.nr_dec;
-			run_once(&r, &again);
-			if (again.hash != run.hash || again.nr_steps != run.nr_steps ||
-			    again.violation.kind != run.violation.kind) {
-				char buf[256];
-
-				snprintf(buf, sizeof(buf),
-					 "run %ld: the same schedule ran twice gave %d steps (%s) and %d steps (%s)",
-					 i + 1, run.nr_steps, ex_kind_name(run.violation.kind),
-					 again.nr_steps, ex_kind_name(again.violation.kind));
-				res->nondeterminism = xstrdup(buf);
-			}
-			free(ch);
-		}
-		if (run.violation.kind != EX_KIND_NONE) {
-			violations++;
-			if (stop_kind == EX_KIND_NONE || run.violation.kind == stop_kind) {
-				res->found_at = res->runs;
-				res->found_ms = (now_seconds() - t0) * 1000.0;
-				run_move(&res->found, &run);
-				break;
-			}
-			if (other_kinds)
-				*other_kinds |= 1u << run.violation.kind;
-		}
-		if (o->strategy == EX_STRAT_DFS && !dfs_backtrack(&dfs)) {
-			res->exhausted = true;
-			break;
-		}
-		if (o->progress && now_seconds() - last_progress > 0.5) {
-			last_progress = now_seconds();
-			progress_line(o, res->runs, t0, violations, false);
-		}
-	}
-	if (o->progress)
-		progress_line(o, res->runs, t0, violations, true);
-	res->seconds = now_seconds() - t0;
-	res->window_names = xcalloc((size_t)res->nr_windows + 1, sizeof(char *));
-	for (int w = 0; w < res->nr_windows; w++)
-		res->window_names[w] = S.windows[w];
-	ex_run_free(&run);
-	ex_run_free(&again);
-	free(dfs.v);
 }
 
-void ex_explore_result_free(struct ex_explore_result *res)
+int ex_sched_nr_windows(void)
 {
-	ex_run_free(&res->found);
-	free(res->nondeterminism);
-	free(res->window_names);
-	free(res->window_runs);
-	memset(res, 0, sizeof(*res));
+	return S.nr_windows;
 }
 
-/* ------------------------------------------------------------------ */
-/* traces */
-
-void ex_trace_format(const struct ex_program *prog, const struct ex_run *r, struct sbuf *sb)
+const char *ex_sched_window(int i)
 {
-	const char *last_stmt[EX_MAX_THREADS] = { 0 };
-
-	sbuf_printf(sb, "  step  thread      event\n");
-	for (int i = 0; i < r->nr_steps; i++) {
-		const struct ex_step *st = &r->steps[i];
-		const char *name = prog->names[st->thread];
-
-		if (st->stmt && st->stmt != last_stmt[st->thread] && st->ev != EX_EV_STMT)
-			sbuf_printf(sb, "  %4s  %-10s  | in: %s\n", "", name, st->stmt);
-		last_stmt[st->thread] = st->stmt;
-		sbuf_printf(sb, "  %4d%c %-10s  ", i + 1, st->preemption ? '*' : ' ', name);
-		if (st->took)
-			sbuf_printf(sb, "took %s; ", st->took_class ? st->took_class->name : "the lock");
-		switch (st->ev) {
-		case EX_EV_ACQUIRE:
-			sbuf_printf(sb, "-> about to take %s in %s", st->class->name, st->what);
-			break;
-		case EX_EV_RELEASE:
-			sbuf_printf(sb, "released %s in %s", st->class->name, st->what);
-			break;
-		case EX_EV_DOWNGRADE:
-			sbuf_printf(sb, "downgraded %s to read in %s", st->class->name, st->what);
-			break;
-		case EX_EV_WAIT:
-			sbuf_printf(sb, "-> about to wait for %s to be unlocked in %s", st->class->name,
-				    st->what);
-			break;
-		case EX_EV_BLOCK:
-			sbuf_printf(sb, "sleeps on %s (%s) in %s%s%s", st->class->name,
-				    st->mode == EX_SHARED ? "read" : "write", st->what,
-				    st->holder >= 0 ? ", held by " : "",
-				    st->holder >= 0 ? prog->names[st->holder] : "");
-			break;
-		case EX_EV_POINT:
-			sbuf_printf(sb, "at %s", st->what);
-			break;
-		case EX_EV_ATOMIC:
-			sbuf_printf(sb, "at atomic %s", st->what);
-			break;
-		case EX_EV_STMT:
-			sbuf_printf(sb, "-> starts: %s", st->what);
-			break;
-		case EX_EV_DONE:
-			sbuf_printf(sb, "finished");
-			break;
-		default:
-			sbuf_printf(sb, "%s", ex_event_name(st->ev));
-		}
-		if (i == r->violation_step)
-			sbuf_printf(sb, "   <== %s", ex_kind_name(r->violation.kind));
-		sbuf_printf(sb, "\n");
-	}
-	sbuf_printf(sb, "  (* marks a preemption)\n");
+	return S.windows[i];
 }

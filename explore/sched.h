@@ -140,6 +140,17 @@ void ex_explore_result_free(struct ex_explore_result *res);
 void ex_replay(const struct ex_program *prog, const char *trail, bool lenient,
 	       struct ex_run *run);
 void ex_run_free(struct ex_run *run);
+/* Move @src into @dst (freeing what @dst held); @src is left empty. */
+void ex_run_move(struct ex_run *dst, struct ex_run *src);
+
+/*
+ * Run one schedule following @choices[0..n) (thread indices); @sigs, if
+ * not NULL, are checked as a strict replay checks them.  Lenient: a
+ * choice that cannot be taken, or the end of @choices, falls back to the
+ * default choice.
+ */
+void ex_replay_choices(const struct ex_program *prog, const uint8_t *choices, int n,
+		       const char *sigs, bool lenient, struct ex_run *run);
 
 /*
  * ex_shrink - fewer preemptions, then fewer steps, while the first
@@ -150,6 +161,17 @@ void ex_shrink(const struct ex_program *prog, struct ex_run *run, int budget);
 
 /* The trail of @run ("C:S"), malloc'd. */
 char *ex_trail_string(const struct ex_run *run);
+
+/* The 32 characters a signature is made of. */
+extern const char ex_trail_sig_chars[];
+
+/*
+ * ex_trail_parse - "C:S" into @choices (malloc'd, *n of them, thread
+ * indices) and @sigs (malloc'd or NULL); returns an error message or NULL.
+ * Both outputs are set (to free) even on error.
+ */
+const char *ex_trail_parse(const char *trail, int nr_threads, uint8_t **choices, int *n,
+			   char **sigs);
 
 /* Step-by-step trace of @run, one line per step, into @sb. */
 struct sbuf;
