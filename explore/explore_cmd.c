@@ -383,7 +383,8 @@ int rl_replay_file(const char *path, const struct rl_explore_opts *o, FILE *out,
 	sbuf_init(&v);
 	ex_variants_text(&l.v, &v);
 	if (run.divergence) {
-		fprintf(err, "rmaplab replay: %s: the trail does not fit this scenario and model: %s\n",
+		fprintf(err, "rmaplab replay: %s: the trail does not fit this scenario and model: %s\n"
+			"  (a trail replays only with the --variant and --points options it was recorded with)\n",
 			path, run.divergence);
 		code = RL_EXIT_BAD_INPUT;
 	} else if (o->flags & RL_RUN_JSON) {

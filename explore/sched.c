@@ -229,7 +229,8 @@ static void cover(struct ex_run *r, int x)
 
 		if (i == x || y->done || !y->started)
 			continue;
-		if (y->ev == EX_EV_POINT && y->what && (id = window_id(y->what)) >= 0)
+		if ((y->ev == EX_EV_POINT || y->ev == EX_EV_ATOMIC) && y->what &&
+		    (id = window_id(y->what)) >= 0)
 			r->covered[id / 64] |= 1ULL << (id % 64);
 		for (int h = 0; h < y->t.nr_held; h++)
 			if ((id = window_id(y->t.held[h].class->name)) >= 0)

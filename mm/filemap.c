@@ -171,24 +171,33 @@ void filemap_remove_folio(struct folio *folio)
  * filemap_find_get - the first folio of the page cache in [*index, end],
  * *index moved to it, with a reference; NULL if none.
  *
- * The kernel's lookups are lockless: under RCU, folio_try_get, and a
- * retry if the slot changed meanwhile.  The model finds the folio and
- * takes its reference with no schedule point in between, so in the
- * explorer the folio cannot leave the cache (nor be freed) meanwhile.
- * With real threads the i_pages lock stands in for RCU and the retry:
- * under it the folio keeps the cache's reference and the xarray's nodes
- * stay.
+ * Lockless, as filemap_get_entry / find_get_entries are: the folio found
+ * may lose its last reference before we take ours (folio_try_get fails:
+ * look again) or leave the cache and be reused (the slot no longer holds
+ * it: drop the reference and look again).  The explorer reaches those
+ * windows with --points=atomics.  With real threads the i_pages lock
+ * stands in for RCU, keeping the xarray's nodes while we look.
  * Context: any; with real threads takes the i_pages lock.
  */
 struct folio *filemap_find_get(struct address_space *mapping, uint64_t *index, pgoff_t end)
 {
 	struct folio *folio;
 
+repeat:
 	if (vm_real_threads)
 		xa_lock(mapping);
 	folio = xa_find(&mapping->i_pages, index, end);
-	if (folio)
-		folio_get(folio);
+	if (folio && !folio_try_get(folio)) {
+		if (vm_real_threads)
+			xa_unlock(mapping);
+		goto repeat;
+	}
+	if (folio && xa_load(&mapping->i_pages, *index) != folio) {
+		if (vm_real_threads)
+			xa_unlock(mapping);
+		folio_put(folio);
+		goto repeat;
+	}
 	if (vm_real_threads)
 		xa_unlock(mapping);
 	return folio;
@@ -364,7 +373,7 @@ static struct folio *next_uptodate_folio(struct address_space *mapping, uint64_t
 		if (!folio)
 			return NULL;
 		if (folio_test_locked(folio) || !folio_test_uptodate(folio)) {
-			folio_put(folio);	/* never the last: the cache holds one */
+			folio_put(folio);
 			continue;
 		}
 		if (!folio_trylock(folio)) {

@@ -92,4 +92,11 @@ static inline void raw_write_seqcount_end(seqcount_t *s)
 #define cond_resched()		ex_cond_resched(__func__)
 #define sched_point(name)	ex_sched_point(name)
 
+/*
+ * --points=atomics: an atomic_inc/dec of _refcount or _mapcount is a
+ * schedule point too (before the update). Off by default: the flag test
+ * keeps the hot helpers a load and a branch.
+ */
+#define atomic_point(what)	do { if (ex_points_atomics) ex_atomic_point(what); } while (0)
+
 #endif /* RMAPLAB_MM_LOCKING_H */

@@ -102,18 +102,49 @@ static inline bool is_zero_folio(const struct folio *f) { return f == machine->z
 static inline void folio_get(struct folio *f)
 {
 	VM_BUG_ON_FOLIO(folio_ref_count(f) <= 0, f);
+	atomic_point("folio_get");
 	__atomic_fetch_add(&f->_refcount, 1, __ATOMIC_RELAXED);
+}
+
+/*
+ * folio_try_get - the speculative reference of a lockless page-cache
+ * lookup (atomic_add_unless(&_refcount, 1, 0)): fails on a folio whose
+ * last reference is gone, which the finder may still have seen in the
+ * tree an instant before.
+ */
+static inline bool folio_try_get(struct folio *f)
+{
+	int old;
+
+	atomic_point("folio_try_get");
+	old = __atomic_load_n(&f->_refcount, __ATOMIC_RELAXED);
+	do {
+		if (old == 0)
+			return false;
+	} while (!__atomic_compare_exchange_n(&f->_refcount, &old, old + 1, true,
+					      __ATOMIC_ACQUIRE, __ATOMIC_RELAXED));
+	return true;
 }
 
 static inline void folio_ref_add(struct folio *f, int nr)
 {
 	VM_BUG_ON_FOLIO(folio_ref_count(f) <= 0, f);
+	atomic_point("folio_ref_add");
 	__atomic_fetch_add(&f->_refcount, nr, __ATOMIC_RELAXED);
 }
 
 /* atomic_inc / atomic_dec of _mapcount (updated under different PTLs at once) */
-static inline void folio_mapcount_inc(struct folio *f) { __atomic_fetch_add(&f->_mapcount, 1, __ATOMIC_RELAXED); }
-static inline void folio_mapcount_dec(struct folio *f) { __atomic_fetch_sub(&f->_mapcount, 1, __ATOMIC_RELAXED); }
+static inline void folio_mapcount_inc(struct folio *f)
+{
+	atomic_point("folio_mapcount_inc");
+	__atomic_fetch_add(&f->_mapcount, 1, __ATOMIC_RELAXED);
+}
+
+static inline void folio_mapcount_dec(struct folio *f)
+{
+	atomic_point("folio_mapcount_dec");
+	__atomic_fetch_sub(&f->_mapcount, 1, __ATOMIC_RELAXED);
+}
 
 void folio_put(struct folio *folio);		/* frees on the last reference */
 void folio_put_refs(struct folio *folio, int refs);
@@ -230,9 +261,9 @@ static inline void vm_tlb_shootdown_begin(void) { if (vm_real_threads) vm_tlb_sh
 static inline void vm_tlb_shootdown_end(void) { if (vm_real_threads) vm_tlb_shootdown_end_slow(); }
 
 /*
- * An allocation failed in this statement (machine->alloc_failed, which
- * is per thread with real threads): set by the allocators, cleared and
- * read by the runner.
+ * An allocation failed in this statement: set by the allocators, cleared
+ * and read by the runner.  Per simulated or real thread (mm/threads.c);
+ * machine->alloc_failed when there is none.
  */
 void vm_note_alloc_failed(void);
 bool vm_alloc_failed(void);

@@ -345,6 +345,7 @@ void folio_put_refs(struct folio *folio, int refs)
 	VM_BUG_ON_FOLIO(is_zero_folio(folio), folio);
 	VM_BUG_ON_FOLIO(folio_ref_count(folio) < refs, folio);
 	/* atomic_sub_return: fully ordered, so the last put sees every access before the others' */
+	atomic_point("folio_put");
 	if (__atomic_sub_fetch(&folio->_refcount, refs, __ATOMIC_ACQ_REL) == 0)
 		folio_free_last_ref(folio);
 }

@@ -532,6 +532,83 @@ TEST(cli_test_claims)
 	free(out);
 }
 
+/* "N schedules" from an explore summary line; -1 if absent */
+static long schedules_of(const char *out)
+{
+	const char *p = strstr(out, " schedules in ");
+	long n = -1;
+
+	while (p > out && p[-1] >= '0' && p[-1] <= '9')
+		p--;
+	if (p && sscanf(p, "%ld", &n) != 1)
+		n = -1;
+	return n;
+}
+
+/*
+ * --points=atomics: refcount and mapcount updates become schedule points,
+ * so the same bound reaches interleavings it could not reach before (a
+ * thread preempted just before fork's folio_get, with the writer running),
+ * and a trail recorded with them replays only with them.
+ */
+TEST(cli_explore_atomic_points)
+{
+	char *plain, *atomics, *out, *trail, *cmd;
+	const char *p;
+	long n = 0, of = 0;
+
+	T_EQ(run("explore tests/scenarios/explore/fork-vs-write.scn --strategy dfs "
+		 "--preemptions 1 --coverage", &plain), 0);
+	T_EQ(run("explore tests/scenarios/explore/fork-vs-write.scn --strategy dfs "
+		 "--preemptions 1 --coverage --points=atomics", &atomics), 0);
+	T_ASSERT(strstr(plain, "exhausted") && strstr(atomics, "exhausted"));
+	T_GT(schedules_of(plain), 0);
+	T_GT(schedules_of(atomics), schedules_of(plain));
+	T_ASSERT(!strstr(plain, "folio_get"));
+	p = strstr(atomics, "  folio_get ");
+	T_ASSERT(p);
+	T_EQ(sscanf(p + strlen("  folio_get "), " %ld of %ld schedules", &n, &of), 2);
+	T_GT(n, 0);
+	free(plain);
+	free(atomics);
+
+	T_EQ(run("explore --json " RACE_STRICT " --strategy dfs --points=atomics", &out), 1);
+	trail = json_field(out, "trail");
+	T_ASSERT(trail);
+	free(out);
+	cmd = xasprintf("replay " RACE_STRICT " --trail '%s' --points=atomics", trail);
+	T_EQ(run(cmd, &out), 1);
+	T_ASSERT(strstr(out, "at atomic folio_mapcount_dec") && strstr(out, "VIOLATION expect"));
+	free(out);
+	free(cmd);
+	cmd = xasprintf("replay " RACE_STRICT " --trail '%s'", trail);
+	T_EQ(run(cmd, &out), 2);
+	T_ASSERT(strstr(out, "does not fit") && strstr(out, "--points"));
+	free(out);
+	free(cmd);
+	free(trail);
+}
+
+/*
+ * The page-cache lookup is lockless, as the kernel's: with atomics as
+ * schedule points, truncate can free the folio between the lookup finding
+ * it and the reference being taken.  filemap_find_get must then fail its
+ * folio_try_get (or see the slot changed) and look again.  With a plain
+ * folio_get there, bound 1 finds a refcount violation in 3 schedules (a
+ * freed frame revived by the reader; fault-around's lookup in
+ * truncate-vs-fault.scn needs bound 3); with the retry it exhausts clean.
+ */
+TEST(cli_explore_atomics_lookup_vs_truncate)
+{
+	char *out;
+
+	T_EQ(run("explore tests/scenarios/explore/pread-vs-truncate.scn --points=atomics "
+		 "--strategy dfs --preemptions 1 --coverage", &out), 0);
+	T_ASSERT(strstr(out, "exhausted") && strstr(out, "no violation"));
+	T_ASSERT(strstr(out, "  folio_try_get "));	/* truncate ran inside the window */
+	free(out);
+}
+
 TEST(cli_explore_coverage)
 {
 	char *out;
