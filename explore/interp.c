@@ -252,7 +252,7 @@ static void do_read(struct mm_struct *mm, const struct scn_args *a, struct scn_o
 
 static void do_pread(struct file *file, const struct scn_args *a, struct scn_outcome *o)
 {
-	unsigned long long size = (unsigned long long)file->f_inode->i_size;
+	unsigned long long size = (unsigned long long)i_size_read(file->f_inode);
 	unsigned long len = a->off < size ? (unsigned long)MIN(a->len, size - a->off) : 0;
 	unsigned char *buf = xmalloc(len ? len : 1);
 	long n;
@@ -295,7 +295,7 @@ enum ex_status ex_exec_stmt(struct ex_world *w, const struct scn_stmt *st, struc
 		return EX_UNIMPLEMENTED;
 	if (!ex_eval_args(w->values, w->bound, st, args))
 		return EX_UNBOUND;
-	machine->alloc_failed = false;
+	vm_alloc_failed_clear();
 	if (st->proc >= 0 && st->op != SCN_OP_PROC && !task) {
 		out_err(out, -ESRCH);
 		return EX_OK;
@@ -359,7 +359,7 @@ enum ex_status ex_exec_stmt(struct ex_world *w, const struct scn_stmt *st, struc
 	case SCN_OP_PWRITE:
 		user_buf_of(&st->data, &ub);
 		ret = kernel_write(file, &ub, args->off);
-		if (ret >= 0 && (unsigned long)ret < ub.len && machine->alloc_failed) {
+		if (ret >= 0 && (unsigned long)ret < ub.len && vm_alloc_failed()) {
 			progress = (unsigned long)ret;	/* a short write: memory ran out */
 			ret = -ENOMEM;
 		}
@@ -369,9 +369,10 @@ enum ex_status ex_exec_stmt(struct ex_world *w, const struct scn_stmt *st, struc
 		do_pread(file, args, out);
 		break;
 	case SCN_OP_TRUNCATE:
-		file->f_inode->truncating++;	/* truncated-mapped counts from its return */
+		/* truncated-mapped counts from its return (other threads read this) */
+		__atomic_fetch_add(&file->f_inode->truncating, 1, __ATOMIC_RELAXED);
 		ret = do_truncate(file, args->len);
-		file->f_inode->truncating--;
+		__atomic_fetch_sub(&file->f_inode->truncating, 1, __ATOMIC_RELAXED);
 		out_err(out, ret);
 		break;
 	case SCN_OP_CHECK:
@@ -381,7 +382,7 @@ enum ex_status ex_exec_stmt(struct ex_world *w, const struct scn_stmt *st, struc
 	default:
 		return EX_UNIMPLEMENTED;
 	}
-	out->alloc_failed = machine->alloc_failed;
+	out->alloc_failed = vm_alloc_failed();
 	out->progress = progress;
 	return EX_OK;
 }

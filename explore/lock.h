@@ -88,6 +88,8 @@ struct ex_thread {
 	unsigned long wait_mask;	/* bit locks: the bit; 0 for struct ex_lock */
 	unsigned long wait_ticket;	/* FIFO order among the waiters of a lock */
 	const char *wait_fn;
+	/* task state the model keeps per thread */
+	bool alloc_failed;		/* an allocation failed in this statement */
 };
 
 /* The thread running on this CPU: thread-local (the explorer's coroutines share one). */

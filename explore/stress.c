@@ -115,9 +115,7 @@ static void thread_stmt(void *arg)
 		c->out.kind = SCN_RES_OK;
 		status = ex_eval_args(r->w.values, r->w.bound, st, &c->args) ? EX_OK : EX_UNBOUND;
 	} else {
-		vm_alloc_failed_clear();
 		status = ex_exec_stmt(&r->w, st, &c->args, &c->out);
-		c->out.alloc_failed = vm_alloc_failed();	/* this thread's, not the machine's */
 	}
 	if (status == EX_UNIMPLEMENTED) {
 		c->unimplemented = st;

@@ -91,19 +91,30 @@ void vm_tlb_shootdown_end_slow(void)
 	pthread_rwlock_unlock(&tlb_lock);
 }
 
+/*
+ * The flag is task state: the simulated thread's (ex_current, so the
+ * explorer's coroutines, which share one pthread, each have their own),
+ * else the pthread's with real threads, else the machine's.
+ */
 void vm_note_alloc_failed(void)
 {
+	if (ex_current)
+		ex_current->alloc_failed = true;
 	alloc_failed_here = true;
 	machine->alloc_failed = true;
 }
 
 bool vm_alloc_failed(void)
 {
+	if (ex_current)
+		return ex_current->alloc_failed;
 	return vm_real_threads ? alloc_failed_here : machine->alloc_failed;
 }
 
 void vm_alloc_failed_clear(void)
 {
+	if (ex_current)
+		ex_current->alloc_failed = false;
 	alloc_failed_here = false;
 	if (!vm_real_threads)
 		machine->alloc_failed = false;
