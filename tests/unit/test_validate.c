@@ -87,7 +87,14 @@ TEST(validate_refcount)
 	leaked = mmtest_folio_alloc(&t, 0, 0, -1);
 	T_ASSERT(leaked);
 	T_EQ(mmtest_check(&t), EX_REFCOUNT);
+	T_ASSERT(strstr(t.sink.first.message, "hold only"));
 	mmtest_folio_put(&t, leaked);
+	T_EQ(mmtest_check(&t), EX_KIND_NONE);
+	/* The other way: a frame still reached, as if freed under its users. */
+	machine->frames_in_use--;
+	T_EQ(mmtest_check(&t), EX_REFCOUNT);
+	T_ASSERT(strstr(t.sink.first.message, "a freed frame is still in use"));
+	machine->frames_in_use++;
 	T_EQ(mmtest_check(&t), EX_KIND_NONE);
 	mmtest_exit(&t, p);
 	mmtest_end(&t);
