@@ -50,9 +50,9 @@
  *                           dfs bound 1 / 2    n (exhausted)  306 / 10098
  *
  *  shrinking runs found by random (seed 1), budget 200:
- *    lost_update 2 -> 1 preemptions, atomicity 4 -> 4 (minimum 2: the
- *    greedy shrinker cannot move a preemption, only drop one), gate 3 -> 0,
- *    nested deadlock 5 -> 2, bit-lock deadlock 3 -> 2 (minimum 1 each);
+ *    lost_update 2 -> 1 preemptions, atomicity 4 -> 2, gate 3 -> 0,
+ *    nested deadlock 5 -> 1, bit-lock deadlock 3 -> 1: each the minimum
+ *    (the search pass moves preemptions, which dropping alone cannot);
  *    depth3 found by pct: 2 -> 2.
  *
  * The whole set runs in about 0.1 s (0.6 s under ASan).
@@ -802,13 +802,12 @@ TEST(selftest_replay_tampered_trail)
 /*
  * ex_shrink on runs found by random (which preempts freely): the kind is
  * kept, the preemptions never grow nor fall below what the bug needs
- * (@min), and the shrunk trail still replays strictly.  @reach: the
- * shrinker gets down to @min (it is greedy: one preemption dropped, or
- * the trail cut short, at a time, so a run whose preemptions must move
- * rather than go can stay above the minimum; the atomicity run does).
+ * (@min), the shrinker gets down to @min (its dfs pass at lower bounds
+ * finds it within the budget), and the shrunk trail still replays
+ * strictly.
  */
 static void shrink_case(const char *name, const struct ex_program *p, enum ex_kind kind,
-			int before, int min, bool reach)
+			int before, int min)
 {
 	struct ex_explore_result res;
 	int p0, s0;
@@ -823,9 +822,7 @@ static void shrink_case(const char *name, const struct ex_program *p, enum ex_ki
 	T_EQ(res.found.violation.kind, kind);
 	T_EQ(p0, before);
 	T_LE(res.found.preemptions, p0);
-	T_GE(res.found.preemptions, min);
-	if (reach)
-		T_EQ(res.found.preemptions, min);
+	T_EQ(res.found.preemptions, min);
 	if (res.found.preemptions == p0)
 		T_LE(res.found.nr_steps, s0);
 	check_replays(name, p, &res.found);
@@ -853,14 +850,14 @@ static bool deadlock_walk_ok(void)
 TEST(selftest_shrink)
 {
 	lost.fixed = atom.fixed = gate.fixed = dl.fixed = false;
-	shrink_case("lost_update", &lost_prog, EX_EXPECT, 2, 1, true);
-	shrink_case("atomicity", &atom_prog, EX_DATA, 4, 2, false);
-	shrink_case("gate", &gate_prog, EX_LOCK_ORDER, 3, 0, true);
+	shrink_case("lost_update", &lost_prog, EX_EXPECT, 2, 1);
+	shrink_case("atomicity", &atom_prog, EX_DATA, 4, 2);
+	shrink_case("gate", &gate_prog, EX_LOCK_ORDER, 3, 0);
 	if (deadlock_walk_ok()) {
 		dl.variant = DL_NEST;
-		shrink_case("deadlock_nested", &dl3_prog, EX_DEADLOCK, 5, 1, false);
+		shrink_case("deadlock_nested", &dl3_prog, EX_DEADLOCK, 5, 1);
 		dl.variant = DL_BIT;
-		shrink_case("deadlock_bit_wait", &dl3_prog, EX_DEADLOCK, 3, 1, false);
+		shrink_case("deadlock_bit_wait", &dl3_prog, EX_DEADLOCK, 3, 1);
 	} else {
 		t_fail(__FILE__, __LINE__,
 		       "the deadlock report follows the wrong thread (see selftest_deadlock_nested_subclass): "
