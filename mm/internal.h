@@ -269,6 +269,16 @@ struct rmap_walk_control {
 
 unsigned long vma_address(const struct vm_area_struct *vma, pgoff_t pgoff, unsigned long nr);
 void rmap_walk(struct folio *folio, struct rmap_walk_control *rwc);
+/* The VMAs of an interval-tree walk, collected to be visited in another order. */
+struct vma_walk_list {
+	struct vm_area_struct **vmas;
+	unsigned long *starts;		/* vm_pgoff of each */
+	int nr, cap;
+};
+void vma_walk_list_add(struct vma_walk_list *wl, struct vm_area_struct *vma);
+void vma_walk_list_reverse_equal_starts(struct vma_walk_list *wl);
+void vma_walk_list_free(struct vma_walk_list *wl);
+bool i_mmap_walk_newest_first(void);
 #define TTU_SYNC		0x10u
 void try_to_unmap(struct folio *folio, unsigned int flags);
 

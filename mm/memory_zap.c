@@ -103,21 +103,41 @@ void zap_page_range_single(struct vm_area_struct *vma, unsigned long addr, unsig
 		unmap_page_range(vma, addr, end, details);
 }
 
-/* Zap the part of every i_mmap VMA that maps file pages [first, last]. */
+static void unmap_mapping_range_vma(struct vm_area_struct *vma, pgoff_t first, pgoff_t last,
+				    const struct zap_details *details)
+{
+	pgoff_t vba = vma->vm_pgoff;
+	pgoff_t vea = vba + vma_pages(vma) - 1;
+	pgoff_t zba = first > vba ? first : vba;
+	pgoff_t zea = last < vea ? last : vea;
+
+	zap_page_range_single(vma, ((zba - vba) << PAGE_SHIFT) + vma->vm_start,
+			      (zea - zba + 1) << PAGE_SHIFT, details);
+}
+
+/*
+ * Zap the part of every i_mmap VMA that maps file pages [first, last], in
+ * the i_mmap walk order (equal starts newest first under file_walk's
+ * newest_first: seed 000, where that order lets a pte that mremap or fork
+ * moves slip behind truncate's walk).
+ */
 static void unmap_mapping_range_tree(struct rb_root_cached *root, pgoff_t first, pgoff_t last,
 				     const struct zap_details *details)
 {
 	struct vm_area_struct *vma;
+	struct vma_walk_list wl = { 0 };
 
-	vma_interval_tree_foreach(vma, root, first, last) {
-		pgoff_t vba = vma->vm_pgoff;
-		pgoff_t vea = vba + vma_pages(vma) - 1;
-		pgoff_t zba = first > vba ? first : vba;
-		pgoff_t zea = last < vea ? last : vea;
-
-		zap_page_range_single(vma, ((zba - vba) << PAGE_SHIFT) + vma->vm_start,
-				      (zea - zba + 1) << PAGE_SHIFT, details);
+	if (!i_mmap_walk_newest_first()) {
+		vma_interval_tree_foreach(vma, root, first, last)
+			unmap_mapping_range_vma(vma, first, last, details);
+		return;
 	}
+	vma_interval_tree_foreach(vma, root, first, last)
+		vma_walk_list_add(&wl, vma);
+	vma_walk_list_reverse_equal_starts(&wl);
+	for (int i = 0; i < wl.nr; i++)
+		unmap_mapping_range_vma(wl.vmas[i], first, last, details);
+	vma_walk_list_free(&wl);
 }
 
 /**

@@ -57,13 +57,7 @@ static bool rmap_visit(struct folio *folio, struct vm_area_struct *vma,
  * reading, so collecting first visits the same VMAs in the same order.
  * Reversal among equal start pgoffs is the newest_first variant.
  */
-struct walk_list {
-	struct vm_area_struct **vmas;
-	unsigned long *starts;
-	int nr, cap;
-};
-
-static void walk_list_add(struct walk_list *wl, struct vm_area_struct *vma)
+void vma_walk_list_add(struct vma_walk_list *wl, struct vm_area_struct *vma)
 {
 	if (wl->nr == wl->cap) {
 		int cap = wl->cap ? wl->cap * 2 : 16;
@@ -90,7 +84,7 @@ static void walk_list_add(struct walk_list *wl, struct vm_area_struct *vma)
  * Seeds 000 and 001: a walk that visits equal-start VMAs newest first
  * meets mremap's or fork's destination before its source.
  */
-static void walk_list_reverse_equal_starts(struct walk_list *wl)
+void vma_walk_list_reverse_equal_starts(struct vma_walk_list *wl)
 {
 	for (int i = 0; i < wl->nr;) {
 		int j = i;
@@ -107,16 +101,31 @@ static void walk_list_reverse_equal_starts(struct walk_list *wl)
 	}
 }
 
+void vma_walk_list_free(struct vma_walk_list *wl)
+{
+	vm_free(VM_ALLOC_TEMP, wl->vmas);
+	vm_free(VM_ALLOC_TEMP, wl->starts);
+}
+
+/*
+ * i_mmap_walk_newest_first - the file_walk variant (seed 000), consulted
+ * here for every walk of i_mmap: rmap_walk_file and truncate's
+ * unmap_mapping_range alike.
+ */
+bool i_mmap_walk_newest_first(void)
+{
+	return vm_variant(VAR_FILE_WALK) == WALK_NEWEST_FIRST;
+}
+
 /* Visit the collected VMAs newest first among equal starts, then free the list. */
 static void walk_list_visit(struct folio *folio, struct rmap_walk_control *rwc,
-			    struct walk_list *wl)
+			    struct vma_walk_list *wl)
 {
-	walk_list_reverse_equal_starts(wl);
+	vma_walk_list_reverse_equal_starts(wl);
 	for (int i = 0; i < wl->nr; i++)
 		if (!rmap_visit(folio, wl->vmas[i], rwc))
 			break;
-	vm_free(VM_ALLOC_TEMP, wl->vmas);
-	vm_free(VM_ALLOC_TEMP, wl->starts);
+	vma_walk_list_free(wl);
 }
 
 static struct anon_vma *rmap_walk_anon_lock(struct folio *folio, struct rmap_walk_control *rwc)
@@ -159,10 +168,10 @@ static void rmap_walk_anon(struct folio *folio, struct rmap_walk_control *rwc)
 			if (!rmap_visit(folio, avc->vma, rwc))
 				break;
 	} else {
-		struct walk_list wl = { 0 };
+		struct vma_walk_list wl = { 0 };
 
 		anon_vma_interval_tree_foreach(avc, &anon_vma->rb_root, start, last)
-			walk_list_add(&wl, avc->vma);
+			vma_walk_list_add(&wl, avc->vma);
 		walk_list_visit(folio, rwc, &wl);
 	}
 	anon_vma_unlock_read(anon_vma);
@@ -190,15 +199,15 @@ static void rmap_walk_file(struct folio *folio, struct rmap_walk_control *rwc)
 		}
 		i_mmap_lock_read(mapping);
 	}
-	if (vm_variant(VAR_FILE_WALK) == WALK_OLDEST_FIRST) {
+	if (!i_mmap_walk_newest_first()) {
 		vma_interval_tree_foreach(vma, &mapping->i_mmap, start, last)
 			if (!rmap_visit(folio, vma, rwc))
 				break;
 	} else {
-		struct walk_list wl = { 0 };
+		struct vma_walk_list wl = { 0 };
 
 		vma_interval_tree_foreach(vma, &mapping->i_mmap, start, last)
-			walk_list_add(&wl, vma);
+			vma_walk_list_add(&wl, vma);
 		walk_list_visit(folio, rwc, &wl);
 	}
 	i_mmap_unlock_read(mapping);
