@@ -9,7 +9,7 @@
 #   tsan           `rmaplab stress` under ThreadSanitizer on every shipped scenario with
 #                  thread sections (scripts/tsan), in build/tsan (or O=DIR when given);
 #                  last line "tsan: N scenarios, N clean"
-#   gallery        run every shipped scenario through rmaplab run (the README's main job)
+#   gallery        the seed race gallery: claims and windows of scenarios with claims, rmaplab run for the rest (the README's main job)
 #   test-long      the long randomised differential run (10,000 sequences)
 #   lint           cppcheck over the sources
 #   clean          remove build/

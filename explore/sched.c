@@ -53,7 +53,9 @@ static struct {
 	bool stop;
 	/* coverage windows (names), shared by the runs of one exploration */
 	const char *windows[MAX_WINDOWS];
+	bool window_owned[MAX_WINDOWS];	/* built here ("FN: before CLASS"): freed on reset */
 	int nr_windows;
+	bool coverage;			/* name the lock-wait windows too */
 } S;
 
 const char *ex_strategy_name(enum ex_strategy s)
@@ -209,14 +211,16 @@ static char signature(uint64_t enabled)
 	return ex_trail_sig_chars[h % 32];
 }
 
-static int window_id(const char *name)
+/* The index of window @name; @copy: @name is the caller's buffer. */
+static int window_id(const char *name, bool copy)
 {
 	for (int i = 0; i < S.nr_windows; i++)
 		if (S.windows[i] == name || !strcmp(S.windows[i], name))
 			return i;
 	if (S.nr_windows == MAX_WINDOWS)
 		return -1;
-	S.windows[S.nr_windows] = name;
+	S.windows[S.nr_windows] = copy ? xstrdup(name) : name;
+	S.window_owned[S.nr_windows] = copy;
 	return S.nr_windows++;
 }
 
@@ -230,10 +234,19 @@ static void cover(struct ex_run *r, int x)
 		if (i == x || y->done || !y->started)
 			continue;
 		if ((y->ev == EX_EV_POINT || y->ev == EX_EV_ATOMIC) && y->what &&
-		    (id = window_id(y->what)) >= 0)
+		    (id = window_id(y->what, false)) >= 0)
 			r->covered[id / 64] |= 1ULL << (id % 64);
+		/* stopped before a lock, or asleep on it: "FN: before CLASS" */
+		if (S.coverage && (y->ev == EX_EV_ACQUIRE || y->ev == EX_EV_BLOCK) && y->class &&
+		    y->what) {
+			char name[160];
+
+			snprintf(name, sizeof(name), "%s: before %s", y->what, y->class->name);
+			if ((id = window_id(name, true)) >= 0)
+				r->covered[id / 64] |= 1ULL << (id % 64);
+		}
 		for (int h = 0; h < y->t.nr_held; h++)
-			if ((id = window_id(y->t.held[h].class->name)) >= 0)
+			if ((id = window_id(y->t.held[h].class->name, false)) >= 0)
 				r->covered[id / 64] |= 1ULL << (id % 64);
 	}
 }
@@ -651,9 +664,13 @@ void ex_sched_run(const struct ex_program *prog, struct chooser *c, struct ex_ru
 	run_once(c, run);
 }
 
-void ex_sched_windows_reset(void)
+void ex_sched_windows_reset(bool coverage)
 {
+	for (int i = 0; i < S.nr_windows; i++)
+		if (S.window_owned[i])
+			free((char *)S.windows[i]);
 	S.nr_windows = 0;
+	S.coverage = coverage;
 }
 
 int ex_sched_nr_windows(void)

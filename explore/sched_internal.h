@@ -43,7 +43,7 @@ struct dfs {
 void ex_sched_run(const struct ex_program *prog, struct chooser *c, struct ex_run *run);
 
 /* Coverage windows (point and lock class names) seen since the reset. */
-void ex_sched_windows_reset(void);
+void ex_sched_windows_reset(bool coverage);
 int ex_sched_nr_windows(void);
 const char *ex_sched_window(int i);
 

@@ -88,7 +88,7 @@ void ex_explore(const struct ex_program *prog, const struct ex_explore_opts *o,
 	long violations = 0;
 
 	memset(res, 0, sizeof(*res));
-	ex_sched_windows_reset();
+	ex_sched_windows_reset(o->coverage);
 	if (other_kinds)
 		*other_kinds = 0;
 	c.dfs = &dfs;
@@ -172,7 +172,7 @@ void ex_explore(const struct ex_program *prog, const struct ex_explore_opts *o,
 	res->seconds = now_seconds() - t0;
 	res->window_names = xcalloc((size_t)res->nr_windows + 1, sizeof(char *));
 	for (int w = 0; w < res->nr_windows; w++)
-		res->window_names[w] = ex_sched_window(w);
+		res->window_names[w] = xstrdup(ex_sched_window(w));	/* the next search resets them */
 	ex_run_free(&run);
 	ex_run_free(&again);
 	free(dfs.v);
@@ -182,6 +182,8 @@ void ex_explore_result_free(struct ex_explore_result *res)
 {
 	ex_run_free(&res->found);
 	free(res->nondeterminism);
+	for (int w = 0; w < res->nr_windows; w++)
+		free((char *)res->window_names[w]);
 	free(res->window_names);
 	free(res->window_runs);
 	memset(res, 0, sizeof(*res));

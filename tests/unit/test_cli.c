@@ -609,6 +609,41 @@ TEST(cli_explore_atomics_lookup_vs_truncate)
 	free(out);
 }
 
+/*
+ * The gallery's non-vacuity check: a seed whose modern design never
+ * enters the window it names, or that names none, fails the gallery; one
+ * whose window is entered passes, with the count.
+ */
+TEST(cli_gallery_windows)
+{
+	static const char body[] =
+		"scenario g\nexpect pass\n\ninit\n  file F 8K\n  pwrite F 0 'x'*8K\n  proc P\n"
+		"  a = mmap P any 8K rw shared file F 0\n\nthread T0\n  read P a+4K 1 == \"x\" | SIGBUS\n"
+		"\nthread T1\n  truncate F 4K\n";
+	char *out, *args, *text;
+
+	T_EQ(system("rm -rf build/gallery-t && mkdir -p build/gallery-t/seeds"), 0);
+	args = xasprintf("%s build/gallery-t", bin());
+	text = xasprintf("# window: truncate_pagecache: unmapped, pages not yet removed\n%s", body);
+	write_file("build/gallery-t/seeds/g.scn", text);
+	free(text);
+	T_EQ(run_program("scripts/gallery", args, &out), 0);
+	T_ASSERT(strstr(out, "unmapped, pages not yet removed\": entered with another thread inside in "));
+	T_ASSERT(strstr(out, "gallery: 2 passed, 0 failed"));
+	free(out);
+	text = xasprintf("# window: no such window\n%s", body);
+	write_file("build/gallery-t/seeds/g.scn", text);
+	free(text);
+	T_EQ(run_program("scripts/gallery", args, &out), 1);
+	T_ASSERT(strstr(out, "\"no such window\": NEVER ENTERED"));
+	free(out);
+	write_file("build/gallery-t/seeds/g.scn", body);
+	T_EQ(run_program("scripts/gallery", args, &out), 1);
+	T_ASSERT(strstr(out, "NONE NAMED"));
+	free(out);
+	free(args);
+}
+
 TEST(cli_explore_coverage)
 {
 	char *out;
