@@ -122,9 +122,10 @@ static void usage(FILE *f)
 		"\n"
 		"options of test:\n"
 		"  --budget KEY=VALUE,...  bounds=A-B (dfs preemption bounds, default 0-3),\n"
-		"                       depths=A-B (pct, default 2-5), pct-runs=N (per\n"
-		"                       depth, default 10000), seconds=T (cap per claim,\n"
-		"                       default 60)\n"
+		"                       fail-max-bound=N (expect fail claims search dfs\n"
+		"                       up to bound N when it is above B), depths=A-B\n"
+		"                       (pct, default 2-5), pct-runs=N (per depth, default\n"
+		"                       10000), seconds=T (cap per claim, default 60)\n"
 		"\n"
 		"options of stress:\n"
 		"  --runs N             runs (default 100)\n"
@@ -483,6 +484,8 @@ static bool parse_budget(const char *arg, struct rl_test_budget *b)
 		*eq++ = '\0';
 		if (!strcmp(item, "bounds"))
 			ok = parse_range(eq, &b->min_bound, &b->max_bound);
+		else if (!strcmp(item, "fail-max-bound"))
+			ok = parse_count(eq, &n) && n <= 100 && (b->fail_max_bound = (int)n, true);
 		else if (!strcmp(item, "depths"))
 			ok = parse_range(eq, &b->min_depth, &b->max_depth) && b->min_depth >= 1;
 		else if (!strcmp(item, "pct-runs"))
@@ -512,7 +515,7 @@ static int cmd_test(int argc, char **argv)
 		if ((v = opt_value(argc, argv, &i, "--budget", &missing)) || missing) {
 			if (missing || !parse_budget(v, &b)) {
 				fprintf(stderr, "rmaplab test: --budget takes KEY=VALUE,... with bounds=A-B, "
-					"depths=A-B, pct-runs=N, seconds=T\n");
+					"fail-max-bound=N, depths=A-B, pct-runs=N, seconds=T\n");
 				worst = 2;
 				goto out;
 			}

@@ -549,14 +549,11 @@ int rl_test_file(const char *path, const struct rl_test_budget *given, FILE *out
 	char msg[256];
 	int code = RL_EXIT_OK;
 
-	if (!b.max_bound && !b.min_bound)
-		b.max_bound = 3;
+	/* bounds 0-0 and pct-runs=0 are real requests: only what cannot be is defaulted */
 	if (!b.min_depth)
 		b.min_depth = 2;
 	if (!b.max_depth)
 		b.max_depth = 5;
-	if (!b.pct_runs)
-		b.pct_runs = 10000;
 	if (b.seconds <= 0)
 		b.seconds = 60;
 	code = load(path, NULL, 0, &l, err);
@@ -580,7 +577,17 @@ int rl_test_file(const char *path, const struct rl_test_budget *given, FILE *out
 			code = RL_EXIT_BAD_INPUT;
 			break;
 		}
-		search_claim(p, &b, cl->pass ? EX_KIND_NONE : cl->kind, &cs);
+		if (cl->pass) {
+			search_claim(p, &b, EX_KIND_NONE, &cs);
+		} else {
+			struct rl_test_budget fb = b;
+
+			if (fb.fail_max_bound > fb.max_bound)
+				fb.max_bound = fb.fail_max_bound;
+			if (fb.fail_seconds > 0)
+				fb.seconds = fb.fail_seconds;
+			search_claim(p, &fb, cl->kind, &cs);
+		}
 		sbuf_init(&sb);
 		if (cs.unimplemented) {
 			fprintf(out, "%s:%d: %s: NOT RUN: '%s' is not implemented in this build\n",

@@ -13,6 +13,12 @@
 #include "mm/internal.h"
 #include "spec/spec.h"
 
+/* `inject SITE` names mm's allocation sites in their order (ex_exec_stmt). */
+_Static_assert((int)SCN_SITE_PAGE == (int)VM_ALLOC_PAGE && (int)SCN_SITE_PGTABLE == (int)VM_ALLOC_PGTABLE &&
+	       (int)SCN_SITE_VMA == (int)VM_ALLOC_VMA && (int)SCN_SITE_ANON_VMA == (int)VM_ALLOC_ANON_VMA &&
+	       (int)SCN_SITE_AVC == (int)VM_ALLOC_AVC && (int)SCN_SITE_SWAP_SLOT == (int)VM_ALLOC_SWAP_SLOT &&
+	       (int)SCN_NR_SITES == (int)VM_NR_INJECT_SITES, "inject sites differ from allocation sites");
+
 void ex_variants_for(const struct scenario *scn, const struct scn_setting *overrides, int nr,
 		     struct vm_variants *out)
 {
@@ -322,6 +328,19 @@ enum ex_status ex_exec_stmt(struct ex_world *w, const struct scn_stmt *st, struc
 		w->procs[st->proc] = NULL;
 		out_err(out, 0);
 		break;
+	case SCN_OP_EXEC: {
+		bool killed;
+
+		ret = do_execve_mm(task, args->len, &killed);
+		if (killed)
+			w->procs[st->proc] = NULL;	/* later statements on P: ESRCH */
+		progress = killed;	/* for spec/: past the point of no return, the old mm is gone */
+		if (ret < 0)
+			out_err(out, ret);
+		else
+			out_int(out, ret);
+		break;
+	}
 	case SCN_OP_FILE:
 	{
 		struct file *f = file_create(file_name_of(w, st->file), args->len,
@@ -342,11 +361,25 @@ enum ex_status ex_exec_stmt(struct ex_world *w, const struct scn_stmt *st, struc
 	case SCN_OP_MPROTECT:
 		out_err(out, sys_mprotect(mm, args->addr, args->len, (unsigned long)scn_linux_prot(st->prot)));
 		break;
+	case SCN_OP_MREMAP:
+		ret = sys_mremap(mm, args->addr, args->len, args->newlen,
+				 (st->flags & SCN_MREMAP_MAYMOVE ? MREMAP_MAYMOVE : 0) |
+				 (st->flags & SCN_MREMAP_FIXED ? MREMAP_FIXED : 0) |
+				 (st->flags & SCN_MREMAP_DONTUNMAP ? MREMAP_DONTUNMAP : 0),
+				 args->newaddr);
+		out_int(out, ret);
+		break;
 	case SCN_OP_MADVISE:
 		out_err(out, sys_madvise(mm, args->addr, args->len, scn_linux_advice(st->advice), &progress));
 		break;
 	case SCN_OP_PAGEOUT:
 		out_err(out, sys_madvise(mm, args->addr, args->len, MADV_PAGEOUT, &progress));
+		break;
+	case SCN_OP_MIGRATE:
+		out_err(out, sys_move_pages(mm, args->addr, (int)args->node));
+		break;
+	case SCN_OP_COMPACT:
+		out_err(out, compact_nodes((int)args->node));
 		break;
 	case SCN_OP_WRITE:
 		user_buf_of(&st->data, &ub);
@@ -377,6 +410,12 @@ enum ex_status ex_exec_stmt(struct ex_world *w, const struct scn_stmt *st, struc
 		break;
 	case SCN_OP_CHECK:
 		vm_check_step(w->in_flight <= 1);	/* quiescent unless another statement is running */
+		out_err(out, 0);
+		break;
+	case SCN_OP_INJECT:
+		/* the language's sites are mm's first allocation sites, in order */
+		vm_inject((enum vm_alloc_site)st->site, (unsigned long)st->inject_after,
+			  (unsigned long)st->inject_times);
 		out_err(out, 0);
 		break;
 	default:

@@ -101,6 +101,8 @@ struct rl_test_budget {
 	long pct_runs;			/* per depth, default 10000 */
 	double seconds;			/* cap per claim, default 60 */
 	int flags;			/* RL_EXPLORE_ATOMICS, RL_EXPLORE_COVERAGE, RL_RUN_JSON */
+	int fail_max_bound;		/* fail claims search dfs up to this bound (0: max_bound) */
+	double fail_seconds;		/* fail claims' cap (0: seconds) */
 };
 
 /*

@@ -62,7 +62,7 @@ static const struct {
 	{ ENOMEM, "ENOMEM" }, { EINVAL, "EINVAL" }, { EFAULT, "EFAULT" },
 	{ ENOENT, "ENOENT" }, { EAGAIN, "EAGAIN" }, { EBUSY, "EBUSY" },
 	{ EPERM, "EPERM" }, { EEXIST, "EEXIST" }, { ESRCH, "ESRCH" },
-	{ EOVERFLOW, "EOVERFLOW" }, { EFBIG, "EFBIG" },
+	{ EOVERFLOW, "EOVERFLOW" }, { EFBIG, "EFBIG" }, { E2BIG, "E2BIG" },
 };
 
 /**
@@ -167,24 +167,18 @@ bool scn_op_is_kernel(enum scn_op op)
  * scn_op_implemented - does this build model @op?
  * @op: the op.
  *
- * Return: false for mremap, exec, migrate, compact, reclaim, split, pin,
- * pinread, pinwrite, unpin and inject (their model belongs to a later
- * issue: running one stops the run with exit code 3), true otherwise.
+ * Return: false for reclaim, split, pin, pinread, pinwrite and unpin (their model belongs to a later issue: running one
+ * stops the run with exit code 3), true otherwise.
  */
 bool scn_op_implemented(enum scn_op op)
 {
 	switch (op) {
-	case SCN_OP_MREMAP:
-	case SCN_OP_EXEC:
-	case SCN_OP_MIGRATE:
-	case SCN_OP_COMPACT:
 	case SCN_OP_RECLAIM:
 	case SCN_OP_SPLIT:
 	case SCN_OP_PIN:
 	case SCN_OP_PINREAD:
 	case SCN_OP_PINWRITE:
 	case SCN_OP_UNPIN:
-	case SCN_OP_INJECT:
 		return false;
 	default:
 		return op >= 0 && op < SCN_NR_OPS;

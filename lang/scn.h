@@ -358,8 +358,8 @@ bool scn_op_is_kernel(enum scn_op op);
 
 /*
  * scn_op_implemented - false for the operations whose model belongs to a
- * later issue (mremap, exec, migrate, compact, reclaim, split, pin*,
- * inject); running one stops the run with exit code 3.
+ * later issue (reclaim, split, pin*); running one stops the run with
+ * exit code 3.
  */
 bool scn_op_implemented(enum scn_op op);
 

@@ -16,6 +16,7 @@ static const char *const flag_names[NR_PAGEFLAGS] = {
 	[PG_writeback] = "writeback", [PG_reserved] = "reserved", [PG_private] = "private",
 	[PG_swapcache] = "swapcache", [PG_swapbacked] = "swapbacked",
 	[PG_anon_exclusive] = "anon_exclusive", [PG_buddy] = "buddy", [PG_isolated] = "isolated",
+	[PG_migrating] = "migrating",
 };
 
 static void folio_flags(struct sbuf *sb, const struct folio *f)

@@ -17,8 +17,12 @@
 #define FOLL_UNLOCKABLE	0x100000u
 #define FOLL_TRIED	0x800u
 
-/* follow_page_pte: is the page there with the access the caller needs? */
-static bool follow_page_pte(struct vm_area_struct *vma, unsigned long address, unsigned int flags)
+/*
+ * follow_page_pte: is the page there with the access the caller needs?
+ * With @foliop (a pages array of one), its folio with a reference too.
+ */
+static bool follow_page_pte(struct vm_area_struct *vma, unsigned long address, unsigned int flags,
+			    struct folio **foliop)
 {
 	struct mm_struct *mm = vma->vm_mm;
 	spinlock_t *ptl;
@@ -36,6 +40,13 @@ static bool follow_page_pte(struct vm_area_struct *vma, unsigned long address, u
 			if (flags & FOLL_WRITE)
 				pte = pte_mkdirty(pte);
 			set_pte_at(mm, address, ptep, pte);
+		}
+		if (foliop) {
+			*foliop = vm_normal_folio(vma, address, pte);
+			if (*foliop)
+				folio_get(*foliop);
+			else
+				found = false;	/* the zero page: a write fault replaces it */
 		}
 	}
 	pte_unmap_unlock(ptep, ptl);
@@ -121,7 +132,7 @@ static long __get_user_pages(struct mm_struct *mm, unsigned long start, unsigned
 			}
 		}
 		cond_resched();
-		if (!follow_page_pte(vma, start, gup_flags)) {
+		if (!follow_page_pte(vma, start, gup_flags, NULL)) {
 			ret = faultin_page(vma, start, gup_flags, locked);
 			if (!ret)
 				continue;
@@ -241,4 +252,34 @@ long faultin_page_range(struct mm_struct *mm, unsigned long start, unsigned long
 	if (write)
 		gup_flags |= FOLL_WRITE;
 	return __get_user_pages_locked(mm, start, (end - start) >> PAGE_SHIFT, locked, gup_flags);
+}
+
+/**
+ * get_user_pages_remote - the folio mapping @addr in @mm, faulted in for
+ * @gup_flags (FOLL_WRITE, FOLL_FORCE), with a reference: the kernel's
+ * access to another mm's memory, as exec's get_arg_page writes the
+ * arguments into the new mm's stack.  Returns 0, or -EFAULT / -ENOMEM.
+ * Context: mmap_lock of @mm held for reading (kept: no FOLL_UNLOCKABLE).
+ */
+int get_user_pages_remote(struct mm_struct *mm, unsigned long addr, unsigned int gup_flags,
+			  struct folio **foliop)
+{
+	int locked = 1;
+
+	VM_BUG_ON(!(gup_flags & FOLL_WRITE));	/* exec's only use; a read would need the zero page */
+	for (;;) {
+		struct vm_area_struct *vma = vma_lookup(mm, addr);
+		int ret;
+
+		if (!vma)
+			return -EFAULT;
+		ret = check_vma_flags(vma, gup_flags);
+		if (ret)
+			return ret;
+		if (follow_page_pte(vma, addr, gup_flags, foliop))
+			return 0;
+		ret = faultin_page(vma, addr, gup_flags, &locked);
+		if (ret)
+			return ret;
+	}
 }

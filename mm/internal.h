@@ -24,6 +24,8 @@ bool folio_isolate_lru(struct folio *folio);		/* +1 ref, off the LRU */
 void folio_putback_lru(struct folio *folio);		/* back on the LRU, -1 ref */
 void folio_deactivate(struct folio *folio);
 void folio_mark_accessed(struct folio *folio);
+/* The free frame @pfn taken out of the buddy allocator (compaction's free scanner), or NULL. */
+struct folio *isolate_free_frame(unsigned long pfn);
 
 /* ------------------------------------------------------------------ */
 /* pgtable.c: page-table pages and walks */
@@ -49,6 +51,8 @@ spinlock_t *pte_lockptr(struct mm_struct *mm, unsigned long addr);
 int pte_alloc(struct mm_struct *mm, unsigned long addr);
 /* Allocate the levels above the PTE table for @addr: 0 or -ENOMEM. */
 int pmd_alloc(struct mm_struct *mm, unsigned long addr);
+/* Allocate the PUD table for @addr (the level above the PMD table): 0 or -ENOMEM. */
+int pud_alloc(struct mm_struct *mm, unsigned long addr);
 pte_t *pte_alloc_map_lock(struct mm_struct *mm, unsigned long addr, spinlock_t **ptlp);
 /* Free page tables wholly inside [floor, ceiling) within [addr, end). */
 void free_pgd_range(struct mm_struct *mm, unsigned long addr, unsigned long end,
@@ -131,6 +135,13 @@ struct vm_area_struct *vma_modify_flags(struct vm_area_struct *vma, unsigned lon
 int vma_expand(struct vm_area_struct *vma, unsigned long start, unsigned long end,
 	       pgoff_t pgoff, struct vm_area_struct *next);
 int vma_shrink(struct vm_area_struct *vma, unsigned long start, unsigned long end, pgoff_t pgoff);
+void vma_resize_anon_locked(struct vm_area_struct *vma, unsigned long start, unsigned long end,
+			    pgoff_t pgoff);
+/* mremap: the new VMA for a copy of *vmap at [addr, addr + len) with @pgoff, or NULL. */
+struct vm_area_struct *copy_vma(struct vm_area_struct **vmap, unsigned long addr,
+				unsigned long len, pgoff_t pgoff, bool *need_rmap_locks);
+/* mremap: grow @vma by @delta bytes at its end (merging with next); NULL on -ENOMEM. */
+struct vm_area_struct *vma_merge_extend(struct vm_area_struct *vma, unsigned long delta);
 int do_vmi_munmap(struct mm_struct *mm, unsigned long start, unsigned long len, bool unlock);
 /* Drop the pages and page tables of [start, end) within @vma (unmap_region's share). */
 void unmap_region_vma(struct vm_area_struct *vma, unsigned long start, unsigned long end);
@@ -147,6 +158,40 @@ long do_mmap(struct mm_struct *mm, struct file *file, unsigned long addr, unsign
 int expand_stack_locked(struct vm_area_struct *vma, unsigned long addr);
 int dup_mmap(struct mm_struct *mm, struct mm_struct *oldmm);
 void exit_mmap(struct mm_struct *mm);
+
+/* ------------------------------------------------------------------ */
+/* mremap.c: moving page tables (also what exec's stack relocation needs) */
+
+/*
+ * struct pagetable_move_control - one move_page_tables() call (the
+ * kernel's mm/internal.h).  old_addr and new_addr are cursors: they start
+ * at the range (possibly aligned down to a PMD by try_realign_addr) and
+ * advance extent by extent; old_end stays.
+ */
+struct pagetable_move_control {
+	struct vm_area_struct *old;	/* the VMA the ptes leave */
+	struct vm_area_struct *new;	/* the VMA they join (may be old itself) */
+	unsigned long old_addr;		/* cursor in the source range */
+	unsigned long old_end;		/* end of the source range */
+	unsigned long new_addr;		/* cursor in the destination range */
+	unsigned long len_in;		/* bytes asked for */
+	bool need_rmap_locks;		/* walk order does not protect: move_ptes locks the rmap */
+	bool for_stack;			/* exec's relocation inside one VMA */
+};
+
+#define PAGETABLE_MOVE(name, old_, new_, old_addr_, new_addr_, len_)		\
+	struct pagetable_move_control name = {					\
+		.old = (old_), .new = (new_), .old_addr = (old_addr_),		\
+		.old_end = (old_addr_) + (len_), .new_addr = (new_addr_),	\
+		.len_in = (len_),						\
+	}
+
+/* Move the page tables of the range; returns the bytes moved (short: -ENOMEM). */
+unsigned long move_page_tables(struct pagetable_move_control *pmc);
+
+/* vma_exec.c: exec's temporary stack and its relocation */
+int create_init_stack_vma(struct mm_struct *mm, struct vm_area_struct **vmap);
+int relocate_vma_down(struct vm_area_struct *vma, unsigned long shift);
 
 /* ------------------------------------------------------------------ */
 /* fork.c */
@@ -238,6 +283,7 @@ int anon_vma_fork(struct vm_area_struct *vma, struct vm_area_struct *pvma);
 void unlink_anon_vmas(struct vm_area_struct *vma);
 void get_anon_vma(struct anon_vma *anon_vma);
 void put_anon_vma(struct anon_vma *anon_vma);
+struct anon_vma *folio_get_anon_vma(struct folio *folio);	/* +1 ref, or NULL */
 struct anon_vma *folio_lock_anon_vma_read(struct folio *folio, bool try_lock, bool *contended);
 void anon_vma_interval_tree_pre_update_vma(struct vm_area_struct *vma);
 void anon_vma_interval_tree_post_update_vma(struct vm_area_struct *vma);
@@ -281,6 +327,7 @@ void vma_walk_list_free(struct vma_walk_list *wl);
 bool i_mmap_walk_newest_first(void);
 #define TTU_SYNC		0x10u
 void try_to_unmap(struct folio *folio, unsigned int flags);
+void try_to_migrate(struct folio *folio, unsigned int flags);
 
 /* page_vma_mapped.c */
 #define PVMW_SYNC	0x1u
@@ -297,6 +344,28 @@ struct page_vma_mapped_walk {
 };
 bool page_vma_mapped_walk(struct page_vma_mapped_walk *pvmw);
 void page_vma_mapped_walk_done(struct page_vma_mapped_walk *pvmw);
+
+/* ------------------------------------------------------------------ */
+/* migrate.c, compaction.c */
+
+enum migrate_mode {
+	MIGRATE_ASYNC,		/* never sleeps on a folio lock */
+	MIGRATE_SYNC,		/* may sleep (move_pages, sysfs compaction) */
+};
+
+enum migrate_reason {
+	MR_COMPACTION,
+	MR_SYSCALL,		/* move_pages */
+};
+
+/* Allocate the destination of @src; put back one that was not used. */
+typedef struct folio *(*new_folio_t)(struct folio *src, unsigned long private);
+typedef void (*free_folio_t)(struct folio *dst, unsigned long private);
+
+int migrate_pages(struct list_head *from, new_folio_t get_new_folio, free_folio_t put_new_folio,
+		  unsigned long private, enum migrate_mode mode, enum migrate_reason reason);
+void putback_movable_pages(struct list_head *l);
+void remove_migration_ptes(struct folio *src, struct folio *dst);
 
 /* ------------------------------------------------------------------ */
 /* filemap.c, truncate.c, shmem.c, inode.c: the page cache */
@@ -345,6 +414,8 @@ void iput(struct inode *inode);
 
 long populate_vma_page_range(struct vm_area_struct *vma, unsigned long start, unsigned long end,
 			     int *locked);
+int get_user_pages_remote(struct mm_struct *mm, unsigned long addr, unsigned int gup_flags,
+			  struct folio **foliop);
 long faultin_page_range(struct mm_struct *mm, unsigned long start, unsigned long end,
 			bool write, int *locked);
 unsigned long mm_populate(struct mm_struct *mm, unsigned long start, unsigned long len);

@@ -332,10 +332,21 @@ static vm_fault_t do_fault(struct vm_fault *vmf)
 }
 
 /**
- * migration_entry_wait - a fault met a migration entry: wait until the
- * migration unlocks the folio (without taking the lock), then retry.  A
- * migration entry whose folio is not locked is stale: no migration is
- * under way to remove it, so the fault would retry forever.
+ * migration_entry_wait - a fault met a migration entry: under the PTL,
+ * recheck that the pte still holds it, drop the PTL and wait until the
+ * migration unlocks the folio (without taking the lock), then retry the
+ * fault.  The entry is removed before that unlock, so the retry finds a
+ * pte (or another migration's entry).
+ * No folio reference is taken, as in 7.0 (migration_entry_wait_on_locked):
+ * the migration holds one until its entries are gone, and taking one here
+ * would fail the migration's refcount check for as long as we wait (why
+ * 4.20 dropped it before sleeping, put_and_wait_on_page_locked).  The
+ * model's wait is a separate step from the PTL release, so the folio may
+ * be freed and reused in between: the frame stays valid memory, and the
+ * wait then at worst sleeps until an unrelated unlock.
+ * An entry whose folio is not under migration (PG_migrating: locked by
+ * the migration that installed it) is stale: nothing will remove it and
+ * the fault would retry forever - reported at once.
  * Context: mmap_lock held for reading; takes the PTL; may sleep.
  */
 static void migration_entry_wait(struct mm_struct *mm, unsigned long address)
@@ -355,9 +366,9 @@ static void migration_entry_wait(struct mm_struct *mm, unsigned long address)
 	}
 	entry = softleaf_from_pte(pte);
 	folio = pfn_folio(softleaf_to_pfn(entry));
-	if (!folio_test_locked(folio))
+	if (!folio_test_migrating(folio))
 		ex_fatal(EX_STALE_MIGRATION, dump_folio(folio), NULL,
-			 "a fault at %#lx of mm#%lu meets a migration entry for pfn %#lx, whose folio is not locked: no migration will remove it",
+			 "a fault at %#lx of mm#%lu meets a migration entry for pfn %#lx, whose folio is not under migration: nothing will remove it",
 			 address, mm->mm_id, softleaf_to_pfn(entry));
 	pte_unmap_unlock(ptep, ptl);
 	folio_wait_locked(folio);

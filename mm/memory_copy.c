@@ -82,10 +82,15 @@ static void copy_nonpresent_pte(struct vm_area_struct *dst_vma, struct vm_area_s
 	softleaf_t entry = softleaf_from_pte(pte);
 
 	if (softleaf_is_migration(entry)) {
+		/* The folio is locked by its migration: ->mapping is stable. */
 		rss[mm_counter(pfn_folio(softleaf_to_pfn(entry)))]++;
 		if (swp_type(entry) != SWP_MIGRATION_READ && is_cow_mapping(src_vma->vm_flags)) {
-			/* Both processes now share the page: restore it read-only. */
-			pte = softleaf_to_pte(make_readable_migration_entry(softleaf_to_pfn(entry)));
+			/*
+			 * Both processes now share the page: it is restored
+			 * read-only and not exclusive in both (young and dirty kept).
+			 */
+			pte = pte_swp_remake_migration(pte,
+					make_readable_migration_entry(softleaf_to_pfn(entry)));
 			set_pte_at(src_vma->vm_mm, addr, src_pte, pte);
 		}
 		set_pte_at(dst_vma->vm_mm, addr, dst_pte, pte);

@@ -47,6 +47,7 @@ FOLIO_FLAG_FUNCS(swapcache, PG_swapcache)
 FOLIO_FLAG_FUNCS(swapbacked, PG_swapbacked)
 FOLIO_FLAG_FUNCS(buddy, PG_buddy)
 FOLIO_FLAG_FUNCS(isolated, PG_isolated)
+FOLIO_FLAG_FUNCS(migrating, PG_migrating)	/* the checker's: see mm/mm_types.h */
 
 /* PageAnonExclusive is per page; for small folios, the folio's flag. */
 static inline bool PageAnonExclusive(const struct folio *f) { return folio_test_flag(f, PG_anon_exclusive); }
@@ -146,6 +147,44 @@ static inline void folio_mapcount_dec(struct folio *f)
 	__atomic_fetch_sub(&f->_mapcount, 1, __ATOMIC_RELAXED);
 }
 
+/*
+ * folio_ref_freeze - the refcount from @count to 0 if it is exactly @count
+ * (atomic_cmpxchg): a lockless lookup's folio_try_get fails meanwhile, so
+ * nobody new can take a reference.  folio_ref_unfreeze sets it to @count.
+ */
+static inline bool folio_ref_freeze(struct folio *f, int count)
+{
+	atomic_point("folio_ref_freeze");
+	return __atomic_compare_exchange_n(&f->_refcount, &count, 0, false, __ATOMIC_ACQUIRE,
+					   __ATOMIC_RELAXED);
+}
+
+static inline void folio_ref_unfreeze(struct folio *f, int count)
+{
+	VM_BUG_ON_FOLIO(folio_ref_count(f) != 0, f);
+	__atomic_store_n(&f->_refcount, count, __ATOMIC_RELEASE);
+}
+
+/*
+ * folio_expected_ref_count - the references a folio's own state accounts
+ * for (kernel-reference §2.3): the swap cache's, the page cache's (file
+ * folios with a mapping), PG_private's, and one per page-table mapping.
+ * A migration entry counts nowhere.  Anything above this plus what the
+ * caller holds is someone else's (a GUP pin, a lookup in flight).
+ */
+static inline int folio_expected_ref_count(const struct folio *f)
+{
+	int refs = 0;
+
+	if (folio_test_swapcache(f))
+		refs += (int)folio_nr_pages(f);
+	if (!folio_test_anon(f)) {
+		refs += folio_mapping_once(f) ? (int)folio_nr_pages(f) : 0;
+		refs += folio_test_flag(f, PG_private);
+	}
+	return refs + folio_mapcount(f);
+}
+
 void folio_put(struct folio *folio);		/* frees on the last reference */
 void folio_put_refs(struct folio *folio, int refs);
 
@@ -173,11 +212,14 @@ static inline pgoff_t linear_page_index(const struct vm_area_struct *vma, unsign
 	return ((addr - vma->vm_start) >> PAGE_SHIFT) + vma->vm_pgoff;
 }
 
+/* READ_ONCE: try_to_migrate's walk tests it with no mmap_lock (exec clears the flag under it) */
 static inline bool vma_is_temporary_stack(const struct vm_area_struct *vma)
 {
-	if (!(vma->vm_flags & VM_GROWSDOWN))
+	unsigned long flags = __atomic_load_n(&vma->vm_flags, __ATOMIC_RELAXED);
+
+	if (!(flags & VM_GROWSDOWN))
 		return false;
-	return (vma->vm_flags & VM_STACK_INCOMPLETE_SETUP) == VM_STACK_INCOMPLETE_SETUP;
+	return (flags & VM_STACK_INCOMPLETE_SETUP) == VM_STACK_INCOMPLETE_SETUP;
 }
 
 static inline bool is_cow_mapping(unsigned long flags)
@@ -217,6 +259,7 @@ const char *vm_alloc_site_name(enum vm_alloc_site site);
 void vm_inject(enum vm_alloc_site site, unsigned long after, unsigned long times);
 
 #define __GFP_ZERO 0x1u
+#define __GFP_THISNODE 0x2u	/* on @nid only: no fallback to the other nodes */
 struct folio *folio_alloc(unsigned int gfp, unsigned int order, int nid);	/* nid < 0: any */
 struct folio *vma_alloc_folio(unsigned int gfp, unsigned int order, struct vm_area_struct *vma,
 			      unsigned long addr);
@@ -283,6 +326,8 @@ void vm_data_fill(unsigned char *dst, int c, size_t n);
 struct task_struct *task_create(void);			/* proc P: NULL on ENOMEM */
 int copy_process(struct task_struct *parent, struct task_struct **childp);	/* fork */
 void do_exit(struct task_struct *task);		/* exit: frees the task */
+/* exec: the lowest argument address or -errno; *killed: the task is gone */
+long do_execve_mm(struct task_struct *task, unsigned long argsize, bool *killed);
 
 /* A source of bytes for writes: literal bytes, or one byte repeated. */
 struct user_buf {
@@ -318,6 +363,9 @@ long sys_mmap(struct mm_struct *mm, unsigned long addr, unsigned long len, unsig
 	      unsigned long flags, struct file *file, unsigned long off, unsigned long *progress);
 int sys_munmap(struct mm_struct *mm, unsigned long addr, unsigned long len);
 int sys_mprotect(struct mm_struct *mm, unsigned long addr, unsigned long len, unsigned long prot);
+/* mremap(2): MREMAP_MAYMOVE, MREMAP_FIXED, MREMAP_DONTUNMAP; the new address or -errno */
+long sys_mremap(struct mm_struct *mm, unsigned long addr, unsigned long old_len,
+		unsigned long new_len, unsigned long flags, unsigned long new_addr);
 int sys_madvise(struct mm_struct *mm, unsigned long addr, unsigned long len, int behavior,
 		unsigned long *progress);
 
@@ -338,5 +386,12 @@ int do_truncate(struct file *file, unsigned long long length);
 
 /* Drop every clean, unmapped page-cache page (echo 1 > drop_caches). */
 void drop_pagecache(void);
+
+/*
+ * Kernel operations (mm/migrate.c, mm/compaction.c).  @node < 0: the
+ * statement's default (another node; every node).  0 or a negative errno.
+ */
+int sys_move_pages(struct mm_struct *mm, unsigned long addr, int node);	/* one page */
+int compact_nodes(int node);
 
 #endif /* RMAPLAB_MM_MM_H */

@@ -25,6 +25,9 @@
  *   I9  no pte outside a VMA; rss counters equal the ptes they count.
  *   I10 a page-cache folio has mapping == its address_space, index == its slot;
  *       no pte maps a file page at or beyond EOF once truncate returned.
+ *   I11 a migration entry exists only while its folio is under migration
+ *       (locked by the migration that installed it, PG_migrating); it holds
+ *       neither a mapcount nor a reference, but counts in rss.
  */
 #ifndef RMAPLAB_MM_MM_TYPES_H
 #define RMAPLAB_MM_MM_TYPES_H
@@ -62,6 +65,8 @@
 #define NR_PAGE_ORDERS	(MAX_PAGE_ORDER + 1)
 
 #define TASK_SIZE		0x7ffffffff000UL
+#define STACK_TOP_MAX		TASK_SIZE	/* exec's temporary stack ends here */
+#define EXEC_STACK_SHIFT	0x40003000UL	/* SCENARIOS.md: exec's fixed stack shift */
 #define MMAP_BASE		0x7ffff7fff000UL	/* TASK_SIZE - 128 MiB */
 #define MMAP_MIN_ADDR		0x10000UL
 #define RW_USER_BUF		0x10000UL	/* where pread/pwrite's user buffer is (rw_verify) */
@@ -158,6 +163,14 @@ enum pageflags {
 	PG_anon_exclusive,	/* (p) mapped by exactly one mm; may be writable there */
 	PG_buddy,		/* free, on a buddy free list; order in private */
 	PG_isolated,		/* isolated from the LRU (holds a reference) */
+	/*
+	 * (f) The checker's, no kernel counterpart: a migration holds this
+	 * folio locked and migration entries for it may exist (set after
+	 * the source folio is locked, cleared before it is unlocked).  The
+	 * kernel relies on the lock alone; the model must also tell a
+	 * migration's lock from anyone else's to report stale entries.
+	 */
+	PG_migrating,
 	NR_PAGEFLAGS
 };
 
@@ -271,6 +284,9 @@ struct file {
 
 #define VM_ACCESS_FLAGS	(VM_READ | VM_WRITE | VM_EXEC)
 #define VM_STACK_INCOMPLETE_SETUP (VM_RAND_READ | VM_SEQ_READ | VM_STACK_EARLY)
+/* The initial stack's flags (VM_STACK_FLAGS on x86-64: no VM_EXEC by default). */
+#define VM_STACK_FLAGS	(VM_GROWSDOWN | VM_READ | VM_WRITE | VM_MAYREAD | VM_MAYWRITE | \
+			 VM_MAYEXEC | VM_ACCOUNT)
 /* Flags that do not prevent a merge (include/linux/mm.h VM_IGNORE_MERGE). */
 #define VM_IGNORE_MERGE	VM_SOFTDIRTY
 

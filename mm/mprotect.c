@@ -4,7 +4,8 @@
  * Models: do_mprotect_pkey (sys_mprotect), mprotect_fixup (merge or split
  *         through vma_modify_flags), change_protection / change_pte_range
  *         (pte_modify to the new vm_page_prot, PROT_NONE ptes become
- *         inaccessible, writable migration entries become readable, and
+ *         inaccessible, writable migration entries become readable
+ *         whatever the new protection (as change_softleaf_pte does), and
  *         the upgrade to writable of exclusive anon pages and dirty shared
  *         pages that can_change_pte_writable allows).
  * Leaves out: pkeys, PROT_GROWSDOWN/GROWSUP, VM_ACCOUNT charging, NUMA
@@ -48,11 +49,18 @@ static void change_pte(struct vm_area_struct *vma, unsigned long addr, pte_t *pt
 		softleaf_t entry = softleaf_from_pte(old);
 		unsigned long pfn = softleaf_to_pfn(entry);
 
-		if (softleaf_is_migration_write(entry) && !(vma->vm_flags & VM_WRITE)) {
+		/*
+		 * change_softleaf_pte: "a protection check is difficult so just
+		 * be safe and disable write" - whatever the new protection, a
+		 * writable entry becomes readable (exclusive for anon: the page
+		 * stays this mm's alone, and a write fault reuses it).  The
+		 * folio is locked by its migration: ->mapping is stable.
+		 */
+		if (softleaf_is_migration_write(entry)) {
 			entry = folio_test_anon(pfn_folio(pfn)) ?
 				make_readable_exclusive_migration_entry(pfn) :
 				make_readable_migration_entry(pfn);
-			set_pte_at(vma->vm_mm, addr, pte, softleaf_to_pte(entry));
+			set_pte_at(vma->vm_mm, addr, pte, pte_swp_remake_migration(old, entry));
 		}
 		return;
 	}
@@ -94,7 +102,8 @@ int mprotect_fixup(struct vm_area_struct *vma, struct vm_area_struct **pprev, un
 	if (!vma)
 		return err;
 	*pprev = vma;
-	vma->vm_flags = newflags;
+	/* WRITE_ONCE: rmap walkers (remove_migration_pte) read it without mmap_lock */
+	__atomic_store_n(&vma->vm_flags, newflags, __ATOMIC_RELAXED);
 	vma_set_page_prot(vma);
 	change_protection(vma, start, end);
 	return 0;

@@ -2,8 +2,10 @@
  * mm/page_alloc.c - frames and every other allocation of the model
  *
  * Models: the buddy allocator (__free_one_page, expand, rmqueue) per
- *         node with a fixed capacity, so ENOMEM is real; folio_alloc,
- *         folio_put; and one allocation function with named sites
+ *         node with a fixed capacity, so ENOMEM is real; folio_alloc
+ *         (with __GFP_THISNODE), folio_put, __isolate_free_page for
+ *         compaction's free scanner (isolate_free_frame); and one
+ *         allocation function with named sites
  *         (vm_alloc) through which every object of mm/ is allocated,
  *         so `inject` reaches each site and the leak check sees them all.
  * Leaves out: zones, watermarks, per-CPU lists, compaction of free
@@ -262,37 +264,114 @@ static void prep_new_folio(struct folio *f, unsigned int gfp, unsigned int order
 		memset(f->virtual, 0, PAGE_SIZE << order);	/* not yet visible to anyone */
 }
 
+static void account_alloc(unsigned int order)
+{
+	machine->frames_in_use += 1UL << order;
+	machine->live[VM_ALLOC_PAGE] += 1L << order;
+	machine->total[VM_ALLOC_PAGE] += 1UL << order;
+}
+
 /**
  * folio_alloc - allocate a folio of 2^order frames, on @nid if it has room
- * (then on the other nodes in order), or on any node when @nid < 0.
+ * (then on the other nodes in order, unless __GFP_THISNODE), or on any
+ * node when @nid < 0.
  * Returns the folio with one reference, or NULL (ENOMEM, or injected).
  * Context: any; does not yield.
  */
 struct folio *folio_alloc(unsigned int gfp, unsigned int order, int nid)
 {
 	int first = nid < 0 ? 0 : nid;
+	int nr = nid >= 0 && (gfp & __GFP_THISNODE) ? 1 : machine->nr_nodes;
 
 	if (vm_should_fail(VM_ALLOC_PAGE)) {
 		vm_note_alloc_failed();
 		return NULL;
 	}
 	vm_host_lock(VM_ZONE_LOCK);
-	for (int i = 0; i < machine->nr_nodes; i++) {
+	for (int i = 0; i < nr; i++) {
 		int n = (first + i) % machine->nr_nodes;
 		struct folio *f = rmqueue(&machine->node_data[n], order);
 
 		if (f) {
-			machine->frames_in_use += 1UL << order;
-			machine->live[VM_ALLOC_PAGE] += 1L << order;
-			machine->total[VM_ALLOC_PAGE] += 1UL << order;
+			account_alloc(order);
+			/*
+			 * Prepared under the zone lock: compaction's scanners look
+			 * at any frame (with real threads, under this lock).
+			 */
+			prep_new_folio(f, gfp, order, n);
 			vm_host_unlock(VM_ZONE_LOCK);
-			prep_new_folio(f, gfp, order, n);	/* ours alone now */
 			return f;
 		}
 	}
 	vm_host_unlock(VM_ZONE_LOCK);
 	vm_note_alloc_failed();
 	return NULL;
+}
+
+/* The head pfn and order of the free buddy block that holds @pfn, or false. */
+static bool find_buddy_block(struct pglist_data *pgdat, unsigned long pfn, unsigned long *head,
+			     unsigned int *order)
+{
+	for (unsigned int o = 0; o < NR_PAGE_ORDERS; o++) {
+		unsigned long h = pfn & ~((1UL << o) - 1);
+
+		if (page_is_buddy(pgdat, h, o)) {
+			*head = h;
+			*order = o;
+			return true;
+		}
+	}
+	return false;
+}
+
+/**
+ * isolate_free_frame - take the free frame @pfn out of the buddy allocator,
+ * as compaction's free scanner does (isolate_freepages_block ->
+ * __isolate_free_page: the free block that holds @pfn comes off its free
+ * list; the model keeps only @pfn and frees the rest of the block again,
+ * so the scanner takes exactly the frames it found).  Not an allocation
+ * site for `inject`: compaction takes what is free.
+ * Returns an order-0 folio with one reference, or NULL if @pfn is not free.
+ * Context: any; does not yield.
+ */
+struct folio *isolate_free_frame(unsigned long pfn)
+{
+	struct pglist_data *pgdat = pfn_pgdat(pfn);
+	unsigned long head;
+	unsigned int order;
+	struct folio *f;
+
+	if (!pgdat)
+		return NULL;
+	vm_host_lock(VM_ZONE_LOCK);
+	if (!find_buddy_block(pgdat, pfn, &head, &order)) {
+		vm_host_unlock(VM_ZONE_LOCK);
+		return NULL;
+	}
+	f = pfn_folio(head);
+	list_del(&f->lru);
+	INIT_LIST_HEAD(&f->lru);
+	pgdat->free_area[order].nr_free--;
+	folio_clear_buddy(f);
+	/* expand around @pfn: the halves that do not hold it go back */
+	while (order) {
+		unsigned long half;
+
+		order--;
+		half = (pfn & (1UL << order)) ? head : head + (1UL << order);
+		set_buddy_order(pfn_folio(half), order);
+		list_add(&pfn_folio(half)->lru, &pgdat->free_area[order].free_list);
+		pgdat->free_area[order].nr_free++;
+		if (pfn & (1UL << order))
+			head += 1UL << order;
+	}
+	VM_BUG_ON(head != pfn);
+	pgdat->nr_free_pages--;
+	account_alloc(0);
+	f = pfn_folio(pfn);
+	prep_new_folio(f, 0, 0, pgdat->node_id);
+	vm_host_unlock(VM_ZONE_LOCK);
+	return f;
 }
 
 struct folio *vma_alloc_folio(unsigned int gfp, unsigned int order, struct vm_area_struct *vma,
@@ -316,11 +395,11 @@ static void free_folio(struct folio *f)
 	VM_BUG_ON_FOLIO(folio_test_lru(f), f);
 	VM_BUG_ON_FOLIO(folio_test_swapcache(f), f);
 	VM_BUG_ON_FOLIO(folio_mapping(f) != NULL, f);
+	vm_host_lock(VM_ZONE_LOCK);	/* compaction's scanners read the flags under it */
 	f->mapping = NULL;
 	f->flags &= (FOLIO_FIELD_MASK << FOLIO_NODE_SHIFT);
 	for (unsigned long i = 1; i < (1UL << order); i++)
 		(f + i)->flags &= (FOLIO_FIELD_MASK << FOLIO_NODE_SHIFT);
-	vm_host_lock(VM_ZONE_LOCK);
 	machine->frames_in_use -= 1UL << order;
 	machine->live[VM_ALLOC_PAGE] -= 1L << order;
 	pgdat->nr_free_pages += 1UL << order;

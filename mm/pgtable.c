@@ -158,6 +158,15 @@ static int table_alloc_to(struct mm_struct *mm, unsigned long addr, int level)
 }
 
 /**
+ * pud_alloc - the PUD table for @addr (mremap's alloc_new_pud).
+ * Context: mmap_lock held; takes page_table_lock; may yield.
+ */
+int pud_alloc(struct mm_struct *mm, unsigned long addr)
+{
+	return table_alloc_to(mm, addr, 3);
+}
+
+/**
  * pmd_alloc - the PUD and PMD tables for @addr (handle_mm_fault's share).
  * Context: mmap_lock held; takes page_table_lock; may yield.
  */

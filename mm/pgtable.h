@@ -133,6 +133,27 @@ static inline softleaf_t make_writable_migration_entry(unsigned long pfn)
 	return swp_entry(SWP_MIGRATION_WRITE, pfn);
 }
 
+/*
+ * A migration entry carries the young and dirty bits of the pte it
+ * replaced (the kernel's make_migration_entry_young/_dirty keep them in
+ * the entry's offset; here they are pte bits beside the entry).  Whoever
+ * rewrites an entry (fork's downgrade, mprotect) keeps them.
+ */
+#define _PAGE_SWP_MIGRATION_BITS (_PAGE_SWP_YOUNG | _PAGE_SWP_DIRTY)
+static inline bool pte_swp_young(pte_t pte) { return pte.pte & _PAGE_SWP_YOUNG; }
+static inline pte_t pte_swp_mkyoung(pte_t pte) { pte.pte |= _PAGE_SWP_YOUNG; return pte; }
+static inline bool pte_swp_dirty(pte_t pte) { return pte.pte & _PAGE_SWP_DIRTY; }
+static inline pte_t pte_swp_mkdirty(pte_t pte) { pte.pte |= _PAGE_SWP_DIRTY; return pte; }
+
+/* @entry in place of the migration entry @old, @old's young and dirty kept. */
+static inline pte_t pte_swp_remake_migration(pte_t old, softleaf_t entry)
+{
+	pte_t pte = softleaf_to_pte(entry);
+
+	pte.pte |= old.pte & _PAGE_SWP_MIGRATION_BITS;
+	return pte;
+}
+
 static inline bool pte_swp_exclusive(pte_t pte) { return pte.pte & _PAGE_SWP_EXCLUSIVE; }
 static inline pte_t pte_swp_mkexclusive(pte_t pte) { pte.pte |= _PAGE_SWP_EXCLUSIVE; return pte; }
 static inline pte_t pte_swp_clear_exclusive(pte_t pte) { pte.pte &= ~_PAGE_SWP_EXCLUSIVE; return pte; }

@@ -3,7 +3,7 @@
  *
  * Models: anon_vma_prepare, anon_vma_clone (with fork's reuse rule),
  *         anon_vma_fork, unlink_anon_vmas, put_anon_vma,
- *         folio_lock_anon_vma_read, and the mapcount
+ *         folio_lock_anon_vma_read, folio_get_anon_vma, and the mapcount
  *         operations folio_add_new_anon_rmap, folio_add_anon_rmap_pte,
  *         folio_add_file_rmap_pte, folio_remove_rmap_pte,
  *         folio_try_dup_anon_rmap_pte, folio_try_share_anon_rmap_pte,
@@ -395,6 +395,39 @@ struct anon_vma *folio_lock_anon_vma_read(struct folio *folio, bool try_lock, bo
 	if (__atomic_sub_fetch(&anon_vma->refcount, 1, __ATOMIC_ACQ_REL) == 0) {
 		anon_vma_unlock_read(anon_vma);
 		put_anon_vma_final(anon_vma);
+		return NULL;
+	}
+	return anon_vma;
+}
+
+/**
+ * folio_get_anon_vma - a reference on a mapped anon folio's anon_vma, so
+ * that it outlives the folio's mappings: migration unmaps the folio
+ * (mapcount 0: nothing else keeps the anon_vma alive) and walks it again
+ * to restore the ptes.  NULL if the folio is not mapped (then no pte needs
+ * restoring, and none can appear while the caller holds the folio lock).
+ * The kernel reads ->mapping under RCU (SLAB_TYPESAFE_BY_RCU anon_vmas);
+ * the model frees an anon_vma only once its tree is empty, and a mapped
+ * folio keeps its tree non-empty.
+ * Context: folio locked.
+ */
+struct anon_vma *folio_get_anon_vma(struct folio *folio)
+{
+	struct anon_vma *anon_vma = folio_anon_vma(folio);
+	int old;
+
+	if (!anon_vma || !folio_mapped(folio))
+		return NULL;
+	/* atomic_inc_not_zero: it may be on its way out */
+	old = __atomic_load_n(&anon_vma->refcount, __ATOMIC_RELAXED);
+	do {
+		if (old == 0)
+			return NULL;
+	} while (!__atomic_compare_exchange_n(&anon_vma->refcount, &old, old + 1, true,
+					      __ATOMIC_ACQUIRE, __ATOMIC_RELAXED));
+	/* Still mapped: then the anon_vma was not freed before our reference. */
+	if (!folio_mapped(folio)) {
+		put_anon_vma(anon_vma);
 		return NULL;
 	}
 	return anon_vma;

@@ -3,7 +3,8 @@
  *
  * Models: rmap_walk, rmap_walk_anon, rmap_walk_file, vma_address,
  *         try_to_unmap / try_to_unmap_one (file folios; anon folios need
- *         swap, which comes later).
+ *         swap, which comes later), try_to_migrate / try_to_migrate_one
+ *         with invalid_migration_vma (exec's temporary stack, seed 004).
  * A walker holds the folio lock, then the rmap lock for reading (the
  * anon_vma root's rwsem or i_mmap_rwsem), and visits every VMA whose
  * interval covers the folio, in tree order: ascending start pgoff, equal
@@ -277,5 +278,111 @@ void try_to_unmap(struct folio *folio, unsigned int flags)
 		.anon_lock = walk_anon_lock,
 	};
 
+	rmap_walk(folio, &rwc);
+}
+
+/* ------------------------------------------------------------------ */
+/* try_to_migrate */
+
+/*
+ * invalid_migration_vma - skip exec's temporary stack.  Seed 004 (the
+ * 2010 bug, kernel-reference §6.5): exec moves the stack VMA under the
+ * anon_vma lock but its ptes only later, so remove_migration_ptes would
+ * look for an entry at the address the moved VMA computes and miss the
+ * one still sitting at the old address.  Rather than lock exec harder,
+ * migration never installs an entry there: the folio stays mapped and
+ * its migration fails with EAGAIN.  remove_migration_ptes needs no such
+ * test: it has nothing to find in a VMA this walk skipped.
+ */
+static bool invalid_migration_vma(struct vm_area_struct *vma, void *arg)
+{
+	(void)arg;
+	return vma_is_temporary_stack(vma);
+}
+
+/*
+ * try_to_migrate_one - replace @folio's ptes in @vma by migration
+ * entries: writable, readable-exclusive (an anon page mapped by this mm
+ * alone: restored with PageAnonExclusive) or readable, with the pte's
+ * young and dirty bits.  The entry holds no mapcount and no reference:
+ * the rmap and the pte's reference go now; rss stays (the page is still
+ * the process's).  An exclusive page that may be pinned is not shared
+ * (folio_try_share_anon_rmap_pte refuses): its pte is put back and the
+ * walk stops, leaving the folio mapped, so the migration fails.
+ * Context: folio locked, rmap lock held for reading; takes the PTL.
+ */
+static bool try_to_migrate_one(struct folio *folio, struct vm_area_struct *vma,
+			       unsigned long address, void *arg)
+{
+	unsigned int flags = (unsigned int)(uintptr_t)arg;
+	struct mm_struct *mm = vma->vm_mm;
+	unsigned long pfn = folio_pfn(folio);
+	struct page_vma_mapped_walk pvmw = {
+		.pfn = pfn, .nr_pages = 1, .pgoff = folio->index, .vma = vma,
+		.address = address, .flags = (flags & TTU_SYNC) ? PVMW_SYNC : 0,
+	};
+
+	while (page_vma_mapped_walk(&pvmw)) {
+		bool anon_exclusive = folio_test_anon(folio) && PageAnonExclusive(folio);
+		/* ptep_clear_flush: cleared before the exclusive bit may go (see below) */
+		pte_t pteval = ptep_get_and_clear(mm, pvmw.address, pvmw.pte);
+		softleaf_t entry;
+		pte_t swp_pte;
+
+		if (pte_dirty(pteval))
+			folio_mark_dirty(folio);
+		/*
+		 * folio_try_share_anon_rmap_pte wants the pte cleared first: a
+		 * GUP-fast that pins from now on cannot find the page, one that
+		 * pinned before is seen in the refcount.
+		 */
+		if (anon_exclusive && folio_try_share_anon_rmap_pte(folio)) {
+			set_pte_at(mm, pvmw.address, pvmw.pte, pteval);
+			page_vma_mapped_walk_done(&pvmw);
+			return false;
+		}
+		if (pte_write(pteval))
+			entry = make_writable_migration_entry(pfn);
+		else if (anon_exclusive)
+			entry = make_readable_exclusive_migration_entry(pfn);
+		else
+			entry = make_readable_migration_entry(pfn);
+		swp_pte = softleaf_to_pte(entry);
+		if (pte_young(pteval))
+			swp_pte = pte_swp_mkyoung(swp_pte);
+		if (pte_dirty(pteval))
+			swp_pte = pte_swp_mkdirty(swp_pte);
+		set_pte_at(mm, pvmw.address, pvmw.pte, swp_pte);
+		folio_remove_rmap_pte(folio, vma);
+		folio_put(folio);
+	}
+	return true;
+}
+
+/**
+ * try_to_migrate - replace every pte of a locked folio by a migration
+ * entry.  A pte the walk misses leaves the folio mapped (the caller sees
+ * folio_mapped() and gives up), which is harmless; what must never happen
+ * is an entry remove_migration_ptes cannot find afterwards.
+ * Context: folio locked; takes the rmap lock (folio_lock_anon_vma_read or
+ * i_mmap_rwsem) for reading and the PTLs; may yield.
+ */
+void try_to_migrate(struct folio *folio, unsigned int flags)
+{
+	struct rmap_walk_control rwc = {
+		.rmap_one = try_to_migrate_one,
+		.arg = (void *)(uintptr_t)flags,
+		.done = folio_not_mapped,
+		.anon_lock = walk_anon_lock,
+	};
+
+	/*
+	 * Seed 004: skip exec's temporary stack (exec_stack_migrate=skip, the
+	 * 7.0 design).  anon_vma_lock (exec relocates its stack under the
+	 * anon_vma lock, enforced on the exec side) and unprotected (the 2.6.33
+	 * design) let the walk into it.
+	 */
+	if (folio_test_anon(folio) && vm_variant(VAR_EXEC_STACK_MIGRATE) == EXEC_STACK_SKIP)
+		rwc.invalid_vma = invalid_migration_vma;
 	rmap_walk(folio, &rwc);
 }

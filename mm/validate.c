@@ -14,6 +14,10 @@
  *                     no allocated frame is held by nothing;
  *   truncated-mapped  I10: no pte maps a folio that left the page cache, or
  *                     any page at or past EOF of its VMA's file;
+ *   stale-migration-entry  I11: every migration entry's folio is under
+ *                     migration (PG_migrating: locked by the migration
+ *                     that installed the entry); checked before anything
+ *                     else about the folio, which may be free by now;
  *   bug               I2, I3, I6-I9 and tree structure: model inconsistency.
  * The checker reads without locks: it runs between steps, when no thread
  * is running a model function (other threads may be stopped inside one:
@@ -82,6 +86,7 @@ struct pte_walk {
 	struct vm_area_struct *vma;	/* cursor: the VMA at or after the last pte */
 	long rss[NR_MM_COUNTERS];
 	bool bad;			/* already reported a pte outside any VMA */
+	bool stale;			/* a stale migration entry: rss is unknowable */
 };
 
 static void collect_pte(struct mm_struct *mm, unsigned long addr, pte_t *ptep, void *arg)
@@ -144,7 +149,15 @@ found:
 			  mm->mm_id, addr, ref.pfn);
 		return;
 	}
-	w->rss[mm_counter(pfn_folio(ref.pfn))]++;
+	/*
+	 * A migration entry counts in rss (kernel-reference §11.4: fork
+	 * counts it, zap uncounts it) - unless it is stale: its folio may be
+	 * gone and with it the counter it was counted in; I11 reports it.
+	 */
+	if (ref.kind == REF_PRESENT || folio_test_migrating(pfn_folio(ref.pfn)))
+		w->rss[mm_counter(pfn_folio(ref.pfn))]++;
+	else
+		w->stale = true;
 	refs_add(w->refs, ref);
 }
 
@@ -180,7 +193,7 @@ static void validate_mm(struct mm_struct *mm, struct refs *refs)
 			ex_report(EX_BUG, dump_vma(vma), "vma#%lu is not in its file's i_mmap", vma->vm_seq);
 	}
 	walk_all_ptes(mm, collect_pte, &w);
-	for (int i = 0; i < NR_MM_COUNTERS && mode.quiescent; i++)
+	for (int i = 0; i < NR_MM_COUNTERS && mode.quiescent && !w.stale; i++)
 		if (w.rss[i] != mm->rss_stat[i])
 			ex_report(EX_BUG, dump_mm(mm), "I9: mm#%lu rss %s is %ld, the ptes count %ld",
 				  mm->mm_id, counter_names[i], mm->rss_stat[i], w.rss[i]);
@@ -396,12 +409,38 @@ rmap:
 			  r->addr, vma->vm_seq, folio_test_anon(folio) ? "anon_vma" : "i_mmap");
 }
 
+/*
+ * I11: a migration entry stands for "this folio is locked and moving"; one
+ * whose folio no migration holds survived its migration (the second rmap
+ * walk missed it), or was made after it.  Nothing will ever remove it.
+ * Legitimate entries exist only between try_to_migrate and the end of
+ * remove_migration_ptes, all that time under PG_migrating, so no
+ * intermediate state of a migration, nor of a fork or zap that copies or
+ * clears entries under the PTL, is reported.
+ */
+static void check_migration_entries(struct folio *folio, const struct ref *refs, size_t n)
+{
+	if (folio_test_migrating(folio))
+		return;
+	for (size_t i = 0; i < n; i++) {
+		if (refs[i].kind != REF_MIGRATION)
+			continue;
+		ex_report(EX_STALE_MIGRATION, dump_folio(folio),
+			  "mm#%lu has a migration entry for pfn %#lx at %#lx, but no migration holds the folio (%s)",
+			  refs[i].mm->mm_id, refs[i].pfn, refs[i].addr,
+			  folio_test_buddy(folio) || folio->_refcount <= 0 ? "it is free" :
+			  folio_test_locked(folio) ? "locked by someone else" : "unlocked");
+		return;
+	}
+}
+
 /* Judge one folio against the references to it, refs[0..n). Returns its pages. */
 static long validate_folio(const struct ref *refs, size_t n)
 {
 	struct folio *folio = pfn_folio(refs[0].pfn);
 	int present = 0, cache = 0, expected;
 
+	check_migration_entries(folio, refs, n);
 	if (folio_test_buddy(folio) || folio_test_reserved(folio) || folio->_refcount <= 0) {
 		ex_report(EX_REFCOUNT, dump_folio(folio), "pfn %#lx is free but still referenced",
 			  refs[0].pfn);

@@ -3,6 +3,7 @@
  *
  * Models: vm_area_alloc/dup/free, __split_vma, vma_merge_new_range,
  *         vma_merge_existing_range (through vma_modify), vma_expand,
+ *         copy_vma with vma_merge_copied_range, vma_merge_extend (mremap),
  *         vma_shrink, dup_anon_vma, anon_vma_merge, vma_prepare and
  *         vma_complete (the rmap-tree updates under i_mmap_rwsem and the
  *         anon_vma lock, both for writing), do_vmi_munmap with unmap and
@@ -69,13 +70,18 @@ bool vma_wants_writenotify(const struct vm_area_struct *vma)
 	return vma->vm_file && !vma->vm_file->f_inode->shmem;
 }
 
-/* vm_page_prot: may a fault map a page writable at once (no COW to break)? */
+/*
+ * vm_page_prot: may a fault map a page writable at once (no COW to break)?
+ * WRITE_ONCE: rmap walkers read it without mmap_lock (remove_migration_pte).
+ */
 void vma_set_page_prot(struct vm_area_struct *vma)
 {
-	vma->vm_page_prot = 0;
+	unsigned long prot = 0;
+
 	if ((vma->vm_flags & (VM_WRITE | VM_SHARED)) == (VM_WRITE | VM_SHARED) &&
 	    !vma_wants_writenotify(vma))
-		vma->vm_page_prot = _PAGE_RW;
+		prot = _PAGE_RW;
+	__atomic_store_n(&vma->vm_page_prot, prot, __ATOMIC_RELAXED);
 }
 
 /* ------------------------------------------------------------------ */
@@ -152,6 +158,7 @@ struct vma_prepare {
 	struct vm_area_struct *insert;	/* split: the new VMA */
 	struct vm_area_struct *remove;	/* merge: VMAs absorbed by vma */
 	struct vm_area_struct *remove2;
+	bool anon_locked;		/* the caller holds the anon_vma lock for writing */
 };
 
 static void init_vma_prep(struct vma_prepare *vp, struct vm_area_struct *vma)
@@ -175,7 +182,8 @@ static void vma_prepare(struct vma_prepare *vp)
 			vma_link_file_locked(vp->insert, vp->insert->vm_file->f_mapping);
 	}
 	if (vp->anon_vma) {
-		anon_vma_lock_write(vp->anon_vma);
+		if (!vp->anon_locked)
+			anon_vma_lock_write(vp->anon_vma);
 		anon_vma_interval_tree_pre_update_vma(vp->vma);
 		if (vp->adj_next)
 			anon_vma_interval_tree_pre_update_vma(vp->adj_next);
@@ -216,7 +224,8 @@ static void vma_complete(struct vma_prepare *vp, struct mm_struct *mm)
 		anon_vma_interval_tree_post_update_vma(vp->vma);
 		if (vp->adj_next)
 			anon_vma_interval_tree_post_update_vma(vp->adj_next);
-		anon_vma_unlock_write(vp->anon_vma);
+		if (!vp->anon_locked)
+			anon_vma_unlock_write(vp->anon_vma);
 	}
 	if (vp->file)
 		i_mmap_unlock_write(vp->mapping);
@@ -371,15 +380,16 @@ static int dup_anon_vma(struct vm_area_struct *dst, struct vm_area_struct *src)
  * commit_merge - @target takes [start, end) with @pgoff; @adj (if any)
  * shrinks to [adj_start, adj_end); @remove and @remove2 are absorbed.
  */
-static void commit_merge(struct vm_area_struct *target, unsigned long start, unsigned long end,
-			 pgoff_t pgoff, struct vm_area_struct *adj, unsigned long adj_start,
-			 unsigned long adj_end, pgoff_t adj_pgoff, struct vm_area_struct *remove,
-			 struct vm_area_struct *remove2)
+static void __commit_merge(struct vm_area_struct *target, unsigned long start, unsigned long end,
+			   pgoff_t pgoff, struct vm_area_struct *adj, unsigned long adj_start,
+			   unsigned long adj_end, pgoff_t adj_pgoff, struct vm_area_struct *remove,
+			   struct vm_area_struct *remove2, bool anon_locked)
 {
 	struct mm_struct *mm = target->vm_mm;
 	struct vma_prepare vp;
 
 	init_vma_prep(&vp, target);
+	vp.anon_locked = anon_locked;
 	vp.adj_next = adj;
 	vp.remove = remove;
 	vp.remove2 = remove2;
@@ -395,6 +405,15 @@ static void commit_merge(struct vm_area_struct *target, unsigned long start, uns
 		vma_adjust_start_end(adj, adj_start, adj_end, adj_pgoff);
 	vma_adjust_start_end(target, start, end, pgoff);
 	vma_complete(&vp, mm);
+}
+
+static void commit_merge(struct vm_area_struct *target, unsigned long start, unsigned long end,
+			 pgoff_t pgoff, struct vm_area_struct *adj, unsigned long adj_start,
+			 unsigned long adj_end, pgoff_t adj_pgoff, struct vm_area_struct *remove,
+			 struct vm_area_struct *remove2)
+{
+	__commit_merge(target, start, end, pgoff, adj, adj_start, adj_end, adj_pgoff, remove,
+		       remove2, false);
 }
 
 /**
@@ -530,7 +549,8 @@ struct vm_area_struct *vma_modify_flags(struct vm_area_struct *vma, unsigned lon
 		if (err)
 			goto fail;
 	}
-	vma->vm_flags = new_flags;
+	/* WRITE_ONCE: rmap walkers read vm_flags without mmap_lock */
+	__atomic_store_n(&vma->vm_flags, new_flags, __ATOMIC_RELAXED);
 	vma_set_page_prot(vma);
 	return vma;
 fail:
@@ -561,6 +581,178 @@ int vma_shrink(struct vm_area_struct *vma, unsigned long start, unsigned long en
 	VM_BUG_ON_VMA(start < vma->vm_start || end > vma->vm_end || start >= end, vma);
 	commit_merge(vma, start, end, pgoff, NULL, 0, 0, 0, NULL, NULL);
 	return 0;
+}
+
+/*
+ * vma_resize_anon_locked - vma_expand / vma_shrink of an anonymous @vma to
+ * [start, end) with @pgoff, by a caller that already holds its anon_vma
+ * lock for writing: exec's relocation under the exec_stack_migrate=
+ * anon_vma_lock design (seed 004), which takes the lock once around the
+ * expand, the move and the shrink.
+ */
+void vma_resize_anon_locked(struct vm_area_struct *vma, unsigned long start, unsigned long end,
+			    pgoff_t pgoff)
+{
+	VM_BUG_ON_VMA(vma->vm_file || !vma->anon_vma || start >= end, vma);
+	__commit_merge(vma, start, end, pgoff, NULL, 0, 0, 0, NULL, NULL, true);
+}
+
+/* ------------------------------------------------------------------ */
+/* mremap: copy_vma and vma_merge_extend */
+
+/*
+ * merge_new_range_from - the new range of @vmg (anon_vma vmg->anon_vma)
+ * grows a neighbour: vma_merge_new_range for a range that already has
+ * pages.  @copied_from is mremap's source (vma_merge_copied_range), or
+ * NULL when the range extends @vmg->prev (vma_merge_extend).  The target
+ * takes the anon_vma chain of what it absorbs and of @copied_from: an
+ * unfaulted neighbour growing over faulted pages must be linked into
+ * their anon_vma first, or the rmap loses them (the 6.18 fix "mm/vma:
+ * fix anon_vma UAF on mremap() faulted, unfaulted merge").
+ * Returns the grown VMA, or NULL (no merge, or -ENOMEM: the caller makes
+ * a VMA of its own then).
+ */
+static struct vm_area_struct *merge_new_range_from(struct vma_merge *vmg,
+						  struct vm_area_struct *copied_from)
+{
+	struct vm_area_struct *prev = vmg->prev, *next = vmg->next;
+	bool left = can_vma_merge_left(vmg);
+	bool right = can_vma_merge_right(vmg, left);
+
+	if (left && right) {
+		if (dup_anon_vma(prev, next) || (copied_from && dup_anon_vma(prev, copied_from)))
+			return NULL;
+		commit_merge(prev, prev->vm_start, next->vm_end, prev->vm_pgoff, NULL, 0, 0, 0,
+			     next, NULL);
+		return prev;
+	}
+	if (left) {
+		if (copied_from && dup_anon_vma(prev, copied_from))
+			return NULL;
+		commit_merge(prev, prev->vm_start, vmg->end, prev->vm_pgoff, NULL, 0, 0, 0, NULL,
+			     NULL);
+		return prev;
+	}
+	if (right) {
+		if (copied_from && dup_anon_vma(next, copied_from))
+			return NULL;
+		commit_merge(next, vmg->start, next->vm_end, vmg->pgoff, NULL, 0, 0, 0, NULL, NULL);
+		return next;
+	}
+	return NULL;
+}
+
+/*
+ * vma_merge_copied_range - mremap's destination [start, end) with @pgoff
+ * joins a neighbour if the merge rules allow.  The source stands in as
+ * the merge's "middle" for the anon_vma rules: a forked source
+ * (vma_had_uncowed_parents) may not lend its chain to an unfaulted
+ * neighbour.
+ */
+static struct vm_area_struct *vma_merge_copied_range(struct vm_area_struct *src,
+						    unsigned long start, unsigned long end,
+						    pgoff_t pgoff)
+{
+	struct vma_merge vmg = { .middle = src, .start = start, .end = end, .pgoff = pgoff,
+				 .vm_flags = src->vm_flags, .file = src->vm_file,
+				 .anon_vma = src->anon_vma };
+	struct vm_area_struct *next = find_vma_prev(src->vm_mm, start, &vmg.prev);
+
+	vmg.next = next && next->vm_start == end ? next : NULL;
+	return merge_new_range_from(&vmg, src);
+}
+
+/**
+ * copy_vma - mremap's new VMA for the pages of *@vmap that move to
+ * [@addr, @addr + @len), at file offset (or anon index) @pgoff.  Either a
+ * neighbour at the destination grows over the range, or a new VMA is
+ * linked into the anon_vma trees (anon_vma_clone), the mm and i_mmap.
+ *
+ * *@need_rmap_locks tells move_ptes whether rmap walk order protects the
+ * move.  A new VMA starts at pgoff >= the source's and is inserted after
+ * equal keys, so every walk visits it after the source: no locks.  A
+ * merged neighbour was reinserted with its own start pgoff; if that is
+ * <= the source's, walks may visit it first (kernel-reference §5.3):
+ *
+ *  rmap walk (migrate, truncate)    mremap (move_ptes, no rmap lock)
+ *  visit the merged dst: empty
+ *                                   move pte src -> dst
+ *  visit src: empty                 <- the pte is missed
+ *
+ * An unfaulted anonymous source takes the destination's address as its
+ * pgoff, to merge more often: safe, no walk can reach its ptes (only the
+ * zero page is mapped there, which has no rmap).  Then the source itself
+ * may be the neighbour that grew, and *@vmap is updated.
+ * Returns the VMA covering the destination, or NULL (-ENOMEM).
+ * Context: mmap_lock held for writing; takes the rmap locks; may yield.
+ */
+struct vm_area_struct *copy_vma(struct vm_area_struct **vmap, unsigned long addr,
+				unsigned long len, pgoff_t pgoff, bool *need_rmap_locks)
+{
+	struct vm_area_struct *vma = *vmap, *new_vma, *prev;
+	unsigned long vma_start = vma->vm_start;
+	struct mm_struct *mm = vma->vm_mm;
+	bool faulted_in_anon_vma = true;
+
+	mmap_assert_write_locked(mm);
+	if (vma_is_anonymous(vma) && !vma->anon_vma) {
+		pgoff = addr >> PAGE_SHIFT;
+		faulted_in_anon_vma = false;
+	}
+	new_vma = find_vma_prev(mm, addr, &prev);
+	if (new_vma && new_vma->vm_start < addr + len)
+		return NULL;	/* the destination must be free: should never get here */
+
+	new_vma = vma_merge_copied_range(vma, addr, addr + len, pgoff);
+	if (new_vma) {
+		if (vma_start >= new_vma->vm_start && vma_start < new_vma->vm_end) {
+			/*
+			 * The source merged with itself: only an unfaulted one
+			 * can, its pgoff having been reset to the destination's.
+			 */
+			VM_BUG_ON_VMA(faulted_in_anon_vma, new_vma);
+			*vmap = vma = new_vma;
+		}
+		*need_rmap_locks = new_vma->vm_pgoff <= vma->vm_pgoff;
+		return new_vma;
+	}
+
+	new_vma = vm_area_dup(vma);
+	if (!new_vma)
+		return NULL;
+	new_vma->vm_start = addr;
+	new_vma->vm_end = addr + len;
+	new_vma->vm_pgoff = pgoff;
+	if (anon_vma_clone(new_vma, vma, VMA_OP_REMAP)) {
+		new_vma->anon_vma = NULL;
+		vm_area_free(new_vma);
+		return NULL;
+	}
+	if (new_vma->vm_file)
+		get_file(new_vma->vm_file);
+	vma_link(mm, new_vma);
+	*need_rmap_locks = false;
+	return new_vma;
+}
+
+/**
+ * vma_merge_extend - mremap's expansion in place: @vma grows by @delta
+ * bytes at its end, as a new range merged into it (and into the next VMA
+ * too, when that becomes adjacent and compatible).
+ * Returns the VMA now covering the range, or NULL (-ENOMEM).
+ * Context: mmap_lock held for writing; takes the rmap locks; may yield.
+ */
+struct vm_area_struct *vma_merge_extend(struct vm_area_struct *vma, unsigned long delta)
+{
+	unsigned long start = vma->vm_end, end = vma->vm_end + delta;
+	struct vma_merge vmg = { .prev = vma, .start = start, .end = end,
+				 .pgoff = vma->vm_pgoff + vma_pages(vma), .vm_flags = vma->vm_flags,
+				 .file = vma->vm_file, .anon_vma = vma->anon_vma };
+	struct vm_area_struct *next = vma->vm_next;
+
+	mmap_assert_write_locked(vma->vm_mm);
+	vmg.next = next && next->vm_start == end ? next : NULL;
+	return merge_new_range_from(&vmg, NULL);
 }
 
 /* ------------------------------------------------------------------ */

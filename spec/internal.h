@@ -33,6 +33,7 @@
 #define SPEC_RLIMIT_STACK	(8ULL << 20)
 #define SPEC_MAX_LFS_FILESIZE	0x7fffffffffffffffULL
 #define SPEC_PMD_SIZE		(2ULL << 20)
+#define SPEC_EXEC_STACK_SHIFT	0x40003000ULL	/* exec's fixed stack shift (SCENARIOS.md) */
 
 /* ------------------------------------------------------------------ */
 /* Sparse page maps (spec/pagemap.c) */
@@ -66,6 +67,8 @@ void spec_pm_remove(struct spec_pagemap *pm, uint64_t key);
 /* Remove every key in [lo, hi). */
 void spec_pm_remove_range(struct spec_pagemap *pm, uint64_t lo, uint64_t hi);
 void spec_pm_clone(struct spec_pagemap *dst, const struct spec_pagemap *src);
+/* Re-key every entry in [lo, hi) to start at @to (the ranges must not overlap). */
+void spec_pm_move_range(struct spec_pagemap *pm, uint64_t lo, uint64_t hi, uint64_t to);
 
 /* Bytes [off, off+len) of @p (NULL: a zero page) into @dst. */
 void spec_page_read(const struct spec_page *p, uint64_t off, uint64_t len, unsigned char *dst);
@@ -139,6 +142,16 @@ struct spec_mm {
 	 * written; for private file, a private copy (COW).
 	 */
 	struct spec_pagemap priv;
+	/*
+	 * Junctions: addresses where two pieces of private mappings were
+	 * merged.  Linux may keep a VMA boundary there (anon_vma
+	 * compatibility, an anonymous VMA's pgoff after mremap, VM_ACCOUNT),
+	 * which spec/ does not model; only mremap can observe it, and there
+	 * the model's result decides (spec/mremap.c).  Unsorted; removed
+	 * when their address is unmapped.
+	 */
+	uint64_t *junctions;
+	size_t nr_junctions, cap_junctions;
 };
 
 struct spec {
@@ -172,6 +185,7 @@ size_t spec_mm_split(struct spec_mm *mm, uint64_t addr);
 size_t spec_mm_merge_around(struct spec_mm *mm, size_t i);
 void spec_mm_unmap(struct spec_mm *mm, uint64_t lo, uint64_t hi);
 uint64_t spec_vma_file_index(const struct spec_vma *v, uint64_t addr);
+bool spec_mm_junction_within(const struct spec_mm *mm, uint64_t lo, uint64_t hi);
 int spec_get_unmapped_area(const struct spec_mm *mm, enum scn_thp thp, bool anon, bool fixed,
 			   uint64_t hint, uint64_t len, uint64_t *addr);
 
@@ -182,6 +196,9 @@ int spec_do_munmap(struct spec_mm *mm, uint64_t addr, uint64_t len);
 int spec_do_mprotect(struct spec_mm *mm, uint64_t addr, uint64_t len, int prot);
 int spec_do_madvise(struct spec_mm *mm, uint64_t addr, uint64_t len, enum scn_advice adv,
 		    uint64_t limit, bool *unpredictable);
+/* mremap.c */
+int spec_do_mremap(struct spec *s, struct spec_mm *mm, const struct scn_stmt *st,
+		   const struct scn_args *a, const struct scn_outcome *model, uint64_t *addr);
 
 /* access.c */
 int spec_access(struct spec_mm *mm, uint64_t addr, uint64_t len, const struct scn_data *data,

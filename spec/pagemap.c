@@ -162,6 +162,37 @@ void spec_pm_remove_range(struct spec_pagemap *pm, uint64_t lo, uint64_t hi)
 	free(old);
 }
 
+/*
+ * spec_pm_move_range - re-key every entry in [lo, hi) to key - lo + to
+ * (mremap: the pages go with the mapping).  An entry already at a new key
+ * is replaced.
+ */
+void spec_pm_move_range(struct spec_pagemap *pm, uint64_t lo, uint64_t hi, uint64_t to)
+{
+	struct spec_page *moved;
+	size_t n = 0;
+
+	if (lo >= hi || !pm->count || lo == to)
+		return;
+	moved = xmalloc(pm->count * sizeof(*moved));
+	for (size_t i = 0; i < pm->cap; i++)
+		if (pm->slots[i].key != SPEC_PM_EMPTY && pm->slots[i].key >= lo &&
+		    pm->slots[i].key < hi) {
+			moved[n++] = pm->slots[i];
+			pm->slots[i].data = NULL;	/* ownership goes with the move */
+		}
+	for (size_t i = 0; i < n; i++)
+		spec_pm_remove(pm, moved[i].key);
+	for (size_t i = 0; i < n; i++) {
+		struct spec_page *p = spec_pm_get(pm, moved[i].key - lo + to, NULL);
+
+		free(p->data);
+		p->data = moved[i].data;
+		p->fill = moved[i].fill;
+	}
+	free(moved);
+}
+
 void spec_pm_clone(struct spec_pagemap *dst, const struct spec_pagemap *src)
 {
 	spec_pm_init(dst);

@@ -31,7 +31,39 @@ void spec_mm_free(struct spec_mm *mm)
 		spec_file_put(mm->vmas[i].file);
 	free(mm->vmas);
 	spec_pm_free(&mm->priv);
+	free(mm->junctions);
 	free(mm);
+}
+
+static void junction_add(struct spec_mm *mm, uint64_t addr)
+{
+	for (size_t i = 0; i < mm->nr_junctions; i++)
+		if (mm->junctions[i] == addr)
+			return;
+	if (mm->nr_junctions == mm->cap_junctions) {
+		mm->cap_junctions = mm->cap_junctions ? mm->cap_junctions * 2 : 8;
+		mm->junctions = xrealloc(mm->junctions, mm->cap_junctions * sizeof(*mm->junctions));
+	}
+	mm->junctions[mm->nr_junctions++] = addr;
+}
+
+/* Forget the junctions in [lo, hi]: nothing is mapped there any more. */
+static void junctions_remove(struct spec_mm *mm, uint64_t lo, uint64_t hi)
+{
+	for (size_t i = 0; i < mm->nr_junctions;)
+		if (mm->junctions[i] >= lo && mm->junctions[i] <= hi)
+			mm->junctions[i] = mm->junctions[--mm->nr_junctions];
+		else
+			i++;
+}
+
+/* spec_mm_junction_within - is there a junction strictly inside (lo, hi)? */
+bool spec_mm_junction_within(const struct spec_mm *mm, uint64_t lo, uint64_t hi)
+{
+	for (size_t i = 0; i < mm->nr_junctions; i++)
+		if (mm->junctions[i] > lo && mm->junctions[i] < hi)
+			return true;
+	return false;
 }
 
 /*
@@ -53,6 +85,8 @@ struct spec_mm *spec_mm_dup(const struct spec_mm *mm)
 	}
 	spec_pm_free(&c->priv);
 	spec_pm_clone(&c->priv, &mm->priv);
+	for (size_t i = 0; i < mm->nr_junctions; i++)	/* fork copies VMAs one for one */
+		junction_add(c, mm->junctions[i]);
 	return c;
 }
 
@@ -130,15 +164,21 @@ static bool vma_mergeable(const struct spec_vma *a, const struct spec_vma *b)
 /*
  * spec_mm_merge_around - merge piece @i with its neighbours where the
  * kernel would (after mmap, or after mprotect/madvise changed the piece).
+ * A merge of private pieces leaves a junction: the kernel may not have
+ * merged them (anon_vma rules spec/ does not model).
  * Returns the index of the piece that now contains the old piece @i.
  */
 size_t spec_mm_merge_around(struct spec_mm *mm, size_t i)
 {
 	if (i + 1 < mm->nr && vma_mergeable(&mm->vmas[i], &mm->vmas[i + 1])) {
+		if (spec_is_private(mm->vmas[i].kind))
+			junction_add(mm, mm->vmas[i].end);
 		mm->vmas[i].end = mm->vmas[i + 1].end;
 		mm_remove_at(mm, i + 1);
 	}
 	if (i > 0 && vma_mergeable(&mm->vmas[i - 1], &mm->vmas[i])) {
+		if (spec_is_private(mm->vmas[i].kind))
+			junction_add(mm, mm->vmas[i].start);
 		mm->vmas[i - 1].end = mm->vmas[i].end;
 		mm_remove_at(mm, i);
 		i--;
@@ -160,6 +200,7 @@ void spec_mm_unmap(struct spec_mm *mm, uint64_t lo, uint64_t hi)
 	while (i < mm->nr && mm->vmas[i].start < hi)
 		mm_remove_at(mm, i);
 	spec_pm_remove_range(&mm->priv, lo / SPEC_PAGE_SIZE, hi / SPEC_PAGE_SIZE);
+	junctions_remove(mm, lo, hi);
 }
 
 /* ------------------------------------------------------------------ */

@@ -135,13 +135,61 @@ struct exec_ctx {
 	struct scn_outcome *out;
 };
 
-/* proc P, fork P Q, exit P (docs/semantics.md, "Processes"). */
+/*
+ * exec P ARGSIZE (docs/semantics.md, "Processes"): P's mappings are
+ * replaced by its stack, moved down by the fixed shift: one private
+ * anonymous growsdown mapping whose last ARGSIZE bytes are 'a'.  Returns
+ * the first of them.  When memory runs out (the model's ENOMEM), P is
+ * gone if the model got past the point of no return (model->progress 1),
+ * else unchanged.
+ */
+static void exec_image(struct exec_ctx *c, struct spec_mm **slot)
+{
+	uint64_t argsize = c->a->len, top = SPEC_TASK_SIZE - SPEC_EXEC_STACK_SHIFT;
+	struct scn_data fill = { .kind = SCN_DATA_FILL, .fill = 'a', .len = argsize };
+	struct spec_vma v = { .end = top, .prot = SCN_PROT_READ | SCN_PROT_WRITE,
+			      .kind = SPEC_PRIVATE_ANON, .growsdown = true };
+	struct spec_mm *mm;
+
+	if (!argsize || argsize > SPEC_RLIMIT_STACK / 4) {
+		set_err(c->out, -E2BIG);
+		return;
+	}
+	if (c->oom) {
+		if (c->model->progress) {
+			spec_mm_free(*slot);
+			*slot = NULL;
+		}
+		set_err(c->out, -ENOMEM);
+		return;
+	}
+	v.start = spec_round_down(top - argsize, SPEC_PAGE_SIZE);
+	v.pgoff = v.start / SPEC_PAGE_SIZE;
+	mm = spec_mm_new();
+	spec_mm_insert(mm, 0, &v);
+	for (uint64_t a = v.start; a < top; a += SPEC_PAGE_SIZE) {
+		uint64_t from = a > top - argsize ? a : top - argsize;
+		struct spec_page *pg = spec_pm_get(&mm->priv, a / SPEC_PAGE_SIZE, NULL);
+
+		spec_page_store(pg, from - a, &fill, 0, a + SPEC_PAGE_SIZE - from);
+	}
+	spec_mm_free(*slot);
+	*slot = mm;
+	c->out->kind = SCN_RES_INT;
+	c->out->value = (int64_t)(top - argsize);
+}
+
+/* proc P, fork P Q, exit P, exec P (docs/semantics.md, "Processes"). */
 static void exec_process(struct exec_ctx *c)
 {
 	struct spec_mm *mm = proc_get(c->s, c->st->proc), *child;
 
 	if (c->st->op != SCN_OP_PROC && !mm) {
 		set_err(c->out, -ESRCH);
+		return;
+	}
+	if (c->st->op == SCN_OP_EXEC) {
+		exec_image(c, proc_slot(c->s, c->st->proc));
 		return;
 	}
 	if (c->oom) {
@@ -293,7 +341,8 @@ static void exec_madvise(struct exec_ctx *c, struct spec_mm *mm)
 	int r;
 
 	if (c->oom && !populate) {
-		set_err(c->out, -ENOMEM);
+		/* madvise_vma_behavior turns a split's ENOMEM into EAGAIN */
+		set_err(c->out, adv == SCN_ADV_HUGEPAGE || adv == SCN_ADV_NOHUGEPAGE ? -EAGAIN : -ENOMEM);
 		return;
 	}
 	r = spec_do_madvise(mm, c->a->addr, c->a->len, adv, c->limit, &unpredictable);
@@ -303,6 +352,25 @@ static void exec_madvise(struct exec_ctx *c, struct spec_mm *mm)
 		return;
 	}
 	set_result(c->out, c->oom ? -ENOMEM : r);
+}
+
+/* mremap (docs/semantics.md, "mremap"): the new address, or an errno. */
+static void exec_mremap(struct exec_ctx *c, struct spec_mm *mm)
+{
+	uint64_t addr;
+	int r;
+
+	if (c->oom) {
+		set_err(c->out, -ENOMEM);
+		return;
+	}
+	r = spec_do_mremap(c->s, mm, c->st, c->a, c->model, &addr);
+	if (r) {
+		set_err(c->out, r);
+		return;
+	}
+	c->out->kind = SCN_RES_INT;
+	c->out->value = (int64_t)addr;
 }
 
 /* Statements that act through one existing process. */
@@ -332,6 +400,9 @@ static void exec_in_process(struct exec_ctx *c)
 		}
 		set_result(c->out, spec_do_mprotect(mm, c->a->addr, c->a->len, c->st->prot));
 		return;
+	case SCN_OP_MREMAP:
+		exec_mremap(c, mm);
+		return;
 	case SCN_OP_MADVISE:
 	case SCN_OP_PAGEOUT:
 		exec_madvise(c, mm);
@@ -349,8 +420,9 @@ static void exec_in_process(struct exec_ctx *c)
 
 /*
  * oom_counts - did the model's allocation failure change this statement?
- * Only when it returned ENOMEM, or for mmap (populate stops quietly) and
- * pread (a short read).  Other failures were absorbed, as the kernel
+ * Only when it returned ENOMEM (EAGAIN for madvise hugepage and
+ * nohugepage, whose split failed), or for mmap (populate stops quietly)
+ * and pread (a short read).  Other failures were absorbed, as the kernel
  * absorbs them (readahead, fault-around): the statement is predicted as
  * if memory had sufficed.
  */
@@ -360,6 +432,9 @@ static bool oom_counts(const struct scn_stmt *st, const struct scn_outcome *mode
 		return false;
 	if (model->kind == SCN_RES_ERRNO && model->err == ENOMEM)
 		return true;
+	if (model->kind == SCN_RES_ERRNO && model->err == EAGAIN && st->op == SCN_OP_MADVISE &&
+	    (st->advice == SCN_ADV_HUGEPAGE || st->advice == SCN_ADV_NOHUGEPAGE))
+		return true;	/* a split ran out of memory: madvise says EAGAIN */
 	return st->op == SCN_OP_MMAP || st->op == SCN_OP_PREAD;
 }
 
@@ -379,6 +454,7 @@ void spec_exec(struct spec *s, const struct scn_stmt *st, const struct scn_args 
 	case SCN_OP_PROC:
 	case SCN_OP_FORK:
 	case SCN_OP_EXIT:
+	case SCN_OP_EXEC:
 		exec_process(&c);
 		return;
 	case SCN_OP_FILE:
@@ -390,6 +466,7 @@ void spec_exec(struct spec *s, const struct scn_stmt *st, const struct scn_args 
 	case SCN_OP_MMAP:
 	case SCN_OP_MUNMAP:
 	case SCN_OP_MPROTECT:
+	case SCN_OP_MREMAP:
 	case SCN_OP_MADVISE:
 	case SCN_OP_READ:
 	case SCN_OP_WRITE:
@@ -399,9 +476,10 @@ void spec_exec(struct spec *s, const struct scn_stmt *st, const struct scn_args 
 		exec_in_process(&c);
 		return;
 	case SCN_OP_CHECK:
+	case SCN_OP_INJECT:	/* ok; the failures it causes are the model's to report */
 		return;
 	default:
-		/* compact, reclaim: invisible; mremap, exec, pin*, unpin, inject: not modelled yet */
+		/* compact, reclaim: invisible; pin*, unpin: not modelled yet */
 		out->unpredictable = true;
 		return;
 	}

@@ -30,9 +30,11 @@ void spec_destroy(struct spec *s);
  * memory runs out"), and the prediction is the model's ENOMEM.
  *
  * Kernel operations (migrate, compact, reclaim, pageout, split) change
- * nothing; spec predicts their argument errors only.  `check` is ok.
- * mremap, exec, pin*, inject are not modelled yet: the prediction is
- * unpredictable.
+ * nothing; spec predicts their argument errors only.  `check` and
+ * `inject` are ok.  mremap also looks at @model where Linux's VMA
+ * boundaries are unknown to spec/ (spec/mremap.c), and exec when memory
+ * ran out (was the point of no return passed?).  pin* are not modelled
+ * yet: the prediction is unpredictable.
  */
 void spec_exec(struct spec *s, const struct scn_stmt *st, const struct scn_args *args,
 	       const struct scn_outcome *model, struct scn_outcome *out);

@@ -58,7 +58,7 @@ static void write_files(void)
 	write_file("build/cli-fail.scn", "init\n  proc P\n  a = mmap P any 4K rw private\n"
 		   "  read P a 1 == \"x\"\n");
 	write_file("build/cli-bad.scn", "init\n  proc P\n  mmap P any 4K rwz private\n");
-	write_file("build/cli-later.scn", "init\n  proc P\n  compact\n");
+	write_file("build/cli-later.scn", "init\n  proc P\n  reclaim\n");
 }
 
 TEST(cli_exit_codes)
@@ -232,7 +232,7 @@ static void write_conform_files(void)
 	write_file("build/cf-wrong.scn", "init\n  proc P\n  a = mmap P any 4K rw private\n"
 		   "  read P a 1 == \"x\"\n");
 	write_file("build/cf-later.scn", "init\n  proc P\n  a = mmap P any 4K rw private\n"
-		   "  b = mremap P a 4K 8K maymove\n");
+		   "  split P a\n");
 	write_file("build/cf-bad.scn", "init\n  proc P\n  read P\n");
 }
 
@@ -255,7 +255,7 @@ TEST(cli_conform_exit_codes)
 		 strstr(out, "kernel") && strstr(out, "x\"00\""));
 	free(out);
 	T_EQ(run("conform build/cf-later.scn", &out), 3);
-	T_ASSERT(strstr(out, "NOT RUN") && strstr(out, "'mremap'"));
+	T_ASSERT(strstr(out, "NOT RUN") && strstr(out, "'split'"));
 	free(out);
 	T_EQ(run("conform build/cf-bad.scn", &out), 2);
 	T_ASSERT(strstr(out, "build/cf-bad.scn:3:9: error:"));
@@ -641,7 +641,39 @@ TEST(cli_gallery_windows)
 	T_EQ(run_program("scripts/gallery", args, &out), 1);
 	T_ASSERT(strstr(out, "NONE NAMED"));
 	free(out);
+	text = xasprintf("# no-window: said why\n%s", body);
+	write_file("build/gallery-t/seeds/g.scn", text);
+	free(text);
+	T_EQ(run_program("scripts/gallery", args, &out), 0);
+	T_ASSERT(strstr(out, "  no window: said why"));
+	free(out);
 	free(args);
+}
+
+/*
+ * --budget: bounds=0-0 means bound 0 only (not the default), and
+ * fail-max-bound lets fail claims search deeper than pass claims: seed
+ * 003's broken design needs one preemption.
+ */
+TEST(cli_test_budget_fail_bound)
+{
+	static const char f[] = "scenarios/seeds/003-fault-vs-truncate.scn";
+	char *out, *cmd;
+
+	cmd = xasprintf("test %s --budget bounds=0-0,depths=1-1,pct-runs=1", f);
+	T_EQ(run(cmd, &out), 1);
+	T_ASSERT(strstr(out, "expect pass: PASS: no violation in 2 schedules and 1 pct runs"));
+	T_ASSERT(strstr(out, "fault_recheck=off: FAIL: truncated-mapped not found"));
+	free(out);
+	free(cmd);
+	cmd = xasprintf("test %s --budget bounds=0-0,fail-max-bound=1,depths=1-1,pct-runs=1", f);
+	T_EQ(run(cmd, &out), 0);
+	T_ASSERT(strstr(out, "expect pass: PASS: no violation in 2 schedules"));
+	T_ASSERT(strstr(out, "PASS: found truncated-mapped in 10 schedules") && strstr(out, "at bound 1"));
+	free(out);
+	free(cmd);
+	T_EQ(run("test scenarios/seeds/003-fault-vs-truncate.scn --budget fail-max-bound=x", &out), 2);
+	free(out);
 }
 
 TEST(cli_explore_coverage)

@@ -2,7 +2,8 @@
  * tests/unit/test_differential.c - random statement sequences on mm/ and
  * spec/, with every invariant after every statement
  *
- * Each sequence is generated statement by statement against the running
+ * Each sequence (mmap, munmap, mprotect, mremap, madvise, reads and
+ * writes, file I/O, fork, exit) is generated statement by statement against the running
  * model (so a statement only names processes that were created and values
  * that are bound), executed, compared with the reference semantics
  * (`data`), and followed by the invariant checker; at the end every
@@ -174,6 +175,22 @@ static char *stmt_text(const struct gen *g, const struct scn_stmt *st)
 			expr_text(g, &st->off, &sb);
 		}
 		break;
+	case SCN_OP_MREMAP:
+		sbuf_printf(&sb, " %s ", sym);
+		expr_text(g, &st->addr, &sb);
+		sbuf_putc(&sb, ' ');
+		expr_text(g, &st->len, &sb);
+		sbuf_putc(&sb, ' ');
+		expr_text(g, &st->newlen, &sb);
+		if (st->flags & SCN_MREMAP_MAYMOVE)
+			sbuf_puts(&sb, " maymove");
+		if (st->flags & SCN_MREMAP_FIXED) {
+			sbuf_puts(&sb, " fixed ");
+			expr_text(g, &st->newaddr, &sb);
+		}
+		if (st->flags & SCN_MREMAP_DONTUNMAP)
+			sbuf_puts(&sb, " dontunmap");
+		break;
 	case SCN_OP_MUNMAP:
 	case SCN_OP_MPROTECT:
 	case SCN_OP_MADVISE:
@@ -320,6 +337,32 @@ static void gen_mmap(struct gen *g, const struct ex_world *w, struct scn_stmt *s
 	}
 }
 
+/*
+ * mremap: mostly a move or a resize of something mapped (a bound value),
+ * sometimes fixed onto another one, sometimes dontunmap or with lengths
+ * that fail.
+ */
+static void gen_mremap(struct gen *g, const struct ex_world *w, struct scn_stmt *st)
+{
+	st->op = SCN_OP_MREMAP;
+	st->bind = SYM_VALUE(g->next_value);
+	g->next_value = (g->next_value + 1) % NR_VALUES;
+	st->addr = gen_addr(g, w);
+	st->len = lit(chance(g, 3) ? 0 : gen_len(g));
+	st->newlen = chance(g, 40) ? st->len : lit(gen_len(g));
+	if (chance(g, 70))
+		st->flags |= SCN_MREMAP_MAYMOVE;
+	if (chance(g, 35)) {
+		st->flags |= SCN_MREMAP_FIXED;
+		st->newaddr = gen_addr(g, w);
+	}
+	if (chance(g, 12)) {
+		st->flags |= SCN_MREMAP_DONTUNMAP;
+		if (chance(g, 80))
+			st->newlen = st->len;
+	}
+}
+
 static void gen_stmt(struct gen *g, const struct ex_world *w, struct scn_stmt *st)
 {
 	uint64_t r = rnd(g, 100);
@@ -358,6 +401,8 @@ static void gen_stmt(struct gen *g, const struct ex_world *w, struct scn_stmt *s
 		st->op = SCN_OP_MUNMAP;
 		st->addr = gen_addr(g, w);
 		st->len = lit(gen_len(g));
+	} else if (r < 44) {
+		gen_mremap(g, w, st);
 	} else if (r < 47) {
 		st->op = SCN_OP_MPROTECT;
 		st->addr = gen_addr(g, w);

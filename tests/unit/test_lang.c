@@ -850,9 +850,11 @@ TEST(lang_names)
 	T_ASSERT(scn_op_implemented(SCN_OP_MMAP));
 	T_ASSERT(scn_op_implemented(SCN_OP_PAGEOUT));
 	T_ASSERT(scn_op_implemented(SCN_OP_CHECK));
-	T_ASSERT(!scn_op_implemented(SCN_OP_MREMAP));
+	T_ASSERT(scn_op_implemented(SCN_OP_MIGRATE));
+	T_ASSERT(scn_op_implemented(SCN_OP_COMPACT));
+	T_ASSERT(scn_op_implemented(SCN_OP_MREMAP));
 	T_ASSERT(!scn_op_implemented(SCN_OP_UNPIN));
-	T_ASSERT(!scn_op_implemented(SCN_OP_INJECT));
+	T_ASSERT(scn_op_implemented(SCN_OP_INJECT));
 }
 
 /* ------------------------------------------------------------------ */
