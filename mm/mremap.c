@@ -77,28 +77,29 @@ static void slot_set(unsigned long *slot, unsigned long v)
 	__atomic_store_n(slot, v, __ATOMIC_RELEASE);
 }
 
-/* get_old_pud: the PUD entry for @addr if a PMD table hangs there, else NULL. */
-static unsigned long *get_old_pud(struct mm_struct *mm, unsigned long addr)
+/*
+ * get_old_entry: the entry for @addr in the table at @level (3: PUD, 2:
+ * PMD) if a lower table hangs there, else NULL (get_old_pud, get_old_pmd).
+ */
+static unsigned long *get_old_entry(struct mm_struct *mm, unsigned long addr, int level)
 {
-	struct ptdesc *t = table_at(mm, addr, 3);
-	unsigned long *pud;
+	struct ptdesc *t = table_at(mm, addr, level);
+	unsigned long *entry;
 
 	if (!t)
 		return NULL;
-	pud = table_slot(t, addr);
-	return slot_get(pud) ? pud : NULL;
+	entry = table_slot(t, addr);
+	return slot_get(entry) ? entry : NULL;
 }
 
-/* get_old_pmd: the PMD entry for @addr if a PTE table hangs there, else NULL. */
+static unsigned long *get_old_pud(struct mm_struct *mm, unsigned long addr)
+{
+	return get_old_entry(mm, addr, 3);
+}
+
 static unsigned long *get_old_pmd(struct mm_struct *mm, unsigned long addr)
 {
-	struct ptdesc *t = table_at(mm, addr, 2);
-	unsigned long *pmd;
-
-	if (!t)
-		return NULL;
-	pmd = table_slot(t, addr);
-	return slot_get(pmd) ? pmd : NULL;
+	return get_old_entry(mm, addr, 2);
 }
 
 /* alloc_new_pud: the PUD entry for @addr, its table allocated if missing; NULL on -ENOMEM. */
