@@ -160,7 +160,7 @@ int dup_mmap(struct mm_struct *mm, struct mm_struct *oldmm);
 void exit_mmap(struct mm_struct *mm);
 
 /* ------------------------------------------------------------------ */
-/* mremap.c: moving page tables (also what exec's stack relocation needs) */
+/* mremap_tables.c: moving page tables (also what exec's stack relocation needs) */
 
 /*
  * struct pagetable_move_control - one move_page_tables() call (the
