@@ -229,8 +229,9 @@ static int move_to_new_folio(struct folio *dst, struct folio *src)
 	VM_BUG_ON_FOLIO(!folio_test_locked(src), src);
 	VM_BUG_ON_FOLIO(!folio_test_locked(dst), dst);
 	rc = __migrate_folio(folio_mapping(src), dst, src);
+	/* WRITE_ONCE: a zap of one of src's migration entries reads it (mm_counter) */
 	if (rc == MIGRATEPAGE_SUCCESS && !folio_test_anon(src))
-		src->mapping = NULL;
+		__atomic_store_n(&src->mapping, NULL, __ATOMIC_RELAXED);
 	return rc;
 }
 
