@@ -576,6 +576,27 @@ void ex_cond_resched(const char *fn)
 	point(EX_EV_POINT, NULL, NULL, fn);
 }
 
+struct ex_trace_ctx ex_trace_ctx_set(const char *fn, unsigned long addr)
+{
+	struct ex_thread *t = ex_current;
+	struct ex_trace_ctx prev = { NULL, 0 };
+
+	if (t) {
+		prev = (struct ex_trace_ctx){ t->ctx_fn, t->ctx_addr };
+		t->ctx_fn = fn;
+		t->ctx_addr = addr;
+	}
+	return prev;
+}
+
+void ex_trace_ctx_restore(struct ex_trace_ctx prev)
+{
+	if (ex_current) {
+		ex_current->ctx_fn = prev.fn;
+		ex_current->ctx_addr = prev.addr;
+	}
+}
+
 void ex_atomic_point(const char *what)
 {
 	if (ex_points_atomics)

@@ -90,6 +90,9 @@ struct ex_thread {
 	const char *wait_fn;
 	/* task state the model keeps per thread */
 	bool alloc_failed;		/* an allocation failed in this statement */
+	/* for traces: the VMA a walker or mover is working on (see ex_trace_ctx_set) */
+	const char *ctx_fn;
+	unsigned long ctx_addr;
 };
 
 /* The thread running on this CPU: thread-local (the explorer's coroutines share one). */
@@ -191,6 +194,19 @@ void ex_stmt_point(const char *text);
 
 /* cond_resched() in the loops the model mirrors. */
 void ex_cond_resched(const char *fn);
+
+/*
+ * Traces: tell which VMA the current thread is working on ("FN ADDR"),
+ * printed with each of its steps until restored; FN NULL clears.  Not a
+ * schedule point and no part of any decision.  Returns the previous one,
+ * for ex_trace_ctx_restore.
+ */
+struct ex_trace_ctx {
+	const char *fn;
+	unsigned long addr;
+};
+struct ex_trace_ctx ex_trace_ctx_set(const char *fn, unsigned long addr);
+void ex_trace_ctx_restore(struct ex_trace_ctx prev);
 
 /*
  * Thread bookkeeping for the runner: make @t current; a thread must hold

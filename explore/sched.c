@@ -555,6 +555,8 @@ static void run_once(struct chooser *c, struct ex_run *r)
 		st->mode = s->mode;
 		st->what = s->what;
 		st->stmt = s->t.stmt;
+		st->ctx_fn = s->t.ctx_fn;
+		st->ctx_addr = s->t.ctx_addr;
 		if (s->ev == EX_EV_BLOCK) {
 			struct ex_thread *h[1];
 

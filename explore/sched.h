@@ -71,6 +71,8 @@ struct ex_step {
 	bool decision;			/* a choice was made before this step */
 	bool preemption;		/* ... and it preempted a runnable thread */
 	int holder;			/* EX_EV_BLOCK: a thread holding the lock, or -1 */
+	const char *ctx_fn;		/* the VMA it works on (ex_trace_ctx_set), or NULL */
+	unsigned long ctx_addr;
 };
 
 struct ex_decision {

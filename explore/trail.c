@@ -128,6 +128,8 @@ void ex_trace_format(const struct ex_program *prog, const struct ex_run *r, stru
 		default:
 			sbuf_printf(sb, "%s", ex_event_name(st->ev));
 		}
+		if (st->ctx_fn && st->ev != EX_EV_STMT && st->ev != EX_EV_DONE)
+			sbuf_printf(sb, " [%s 0x%lx]", st->ctx_fn, st->ctx_addr);
 		if (i == r->violation_step)
 			sbuf_printf(sb, "   <== %s", ex_kind_name(r->violation.kind));
 		sbuf_printf(sb, "\n");

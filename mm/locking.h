@@ -93,6 +93,14 @@ static inline void raw_write_seqcount_end(seqcount_t *s)
 #define sched_point(name)	ex_sched_point(name)
 
 /*
+ * Traces only: the VMA address a walker or mover is at, printed with each
+ * of its steps ("[unmap_mapping_range_vma 0x10400000]").  No schedule
+ * point; enter returns what trace_vma_exit restores.
+ */
+#define trace_vma_enter(addr)	ex_trace_ctx_set(__func__, (addr))
+#define trace_vma_exit(prev)	ex_trace_ctx_restore(prev)
+
+/*
  * --points=atomics: an atomic_inc/dec of _refcount or _mapcount is a
  * schedule point too (before the update). Off by default: the flag test
  * keeps the hot helpers a load and a branch.

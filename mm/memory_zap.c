@@ -110,9 +110,11 @@ static void unmap_mapping_range_vma(struct vm_area_struct *vma, pgoff_t first, p
 	pgoff_t vea = vba + vma_pages(vma) - 1;
 	pgoff_t zba = first > vba ? first : vba;
 	pgoff_t zea = last < vea ? last : vea;
+	struct ex_trace_ctx prev = trace_vma_enter(vma->vm_start);
 
 	zap_page_range_single(vma, ((zba - vba) << PAGE_SHIFT) + vma->vm_start,
 			      (zea - zba + 1) << PAGE_SHIFT, details);
+	trace_vma_exit(prev);
 }
 
 /*

@@ -348,7 +348,9 @@ int dup_mmap(struct mm_struct *mm, struct mm_struct *oldmm)
 			i_mmap_unlock_write(mapping);
 		}
 		vma_tree_insert(mm, tmp);
+		struct ex_trace_ctx prev = trace_vma_enter(mpnt->vm_start);
 		retval = copy_page_range(tmp, mpnt);
+		trace_vma_exit(prev);
 		if (retval)
 			break;
 	}

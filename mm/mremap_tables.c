@@ -375,16 +375,19 @@ unsigned long move_page_tables(struct pagetable_move_control *pmc)
 {
 	struct mm_struct *mm = pmc->old->vm_mm;
 	unsigned long extent;
+	struct ex_trace_ctx prev;
 
 	mmap_assert_write_locked(mm);
 	if (!pmc->len_in)
 		return 0;
 	try_realign_addr(pmc, PMD_MASK);
 
+	prev = trace_vma_enter(pmc->old_addr);
 	for (; pmc->old_addr < pmc->old_end;
 	     pmc->old_addr += extent, pmc->new_addr += extent) {
 		unsigned long *old_pud, *new_pud, *old_pmd, *new_pmd;
 
+		(void)trace_vma_enter(pmc->old_addr);	/* the extent it is at */
 		cond_resched();
 		extent = get_extent(NORMAL_PUD, pmc);
 		old_pud = get_old_pud(mm, pmc->old_addr);
@@ -414,5 +417,6 @@ again:
 		if (move_ptes(pmc, extent) < 0)
 			goto again;
 	}
+	trace_vma_exit(prev);
 	return pmc_progress(pmc);
 }

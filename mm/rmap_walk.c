@@ -42,14 +42,19 @@ static bool rmap_visit(struct folio *folio, struct vm_area_struct *vma,
 		       struct rmap_walk_control *rwc)
 {
 	unsigned long address = vma_address(vma, folio->index, (unsigned long)folio_nr_pages(folio));
+	struct ex_trace_ctx prev;
+	bool more;
 
 	VM_BUG_ON_VMA(address == (unsigned long)-EFAULT, vma);
+	prev = trace_vma_enter(address);
 	cond_resched();
 	if (rwc->invalid_vma && rwc->invalid_vma(vma, rwc->arg))
-		return true;
-	if (!rwc->rmap_one(folio, vma, address, rwc->arg))
-		return false;
-	return !(rwc->done && rwc->done(folio));
+		more = true;
+	else
+		more = rwc->rmap_one(folio, vma, address, rwc->arg) &&
+		       !(rwc->done && rwc->done(folio));
+	trace_vma_exit(prev);
+	return more;
 }
 
 /*

@@ -697,3 +697,23 @@ TEST(cli_explore_coverage)
 	T_ASSERT(strstr(out, "\"coverage\": {"));
 	free(out);
 }
+
+/*
+ * A trace says which VMA a walker or mover is at (trace_vma_enter): seed
+ * 000's two-mremap race reads as the mail tells it, the first unmap at the
+ * destination b (0x10400000) before sleeping at the source a (0x10000000)
+ * on the page-table lock move_page_tables holds there.
+ */
+TEST(cli_trace_names_the_vma)
+{
+	char *out;
+
+	T_EQ(run("explore scenarios/seeds/000-truncate-vs-two-mremaps.scn --strategy dfs "
+		 "--preemptions 3 --variant file_walk=newest_first", &out), 1);
+	T_ASSERT(strstr(out, "VIOLATION truncated-mapped"));
+	T_ASSERT(strstr(out, "pte_unmap_unlock [unmap_mapping_range_vma 0x10400000]"));
+	T_ASSERT(strstr(out, "held by T0 [unmap_mapping_range_vma 0x10000000]"));
+	T_ASSERT(strstr(out, "in move_ptes [move_page_tables 0x10000000]"));
+	T_ASSERT(strstr(out, "held by T0 [unmap_mapping_range_vma 0x10400000]"));
+	free(out);
+}
