@@ -516,7 +516,8 @@ static void search_claim(struct ex_scn_prog *p, const struct rl_test_budget *b, 
 			cs->bound2_exhausted |= bound == 2;
 		}
 	}
-	for (int depth = b->min_depth; depth <= b->max_depth && !done; depth++) {
+	/* pct-runs=0: no pct at all (ex_explore would read runs 0 as its default) */
+	for (int depth = b->min_depth; depth <= b->max_depth && !done && b->pct_runs > 0; depth++) {
 		struct ex_explore_opts eo = { .strategy = EX_STRAT_PCT, .depth = depth,
 					      .runs = b->pct_runs, .seed = 1 };
 
@@ -525,6 +526,36 @@ static void search_claim(struct ex_scn_prog *p, const struct rl_test_budget *b, 
 			cs->depth_found = depth;
 	}
 	cs->ms = now_ms() - t0;
+}
+
+bool ex_check_claim(const struct scenario *scn, const struct scn_claim *cl,
+		    const struct rl_test_budget *b, struct ex_claim_stats *st, char *err,
+		    size_t err_size)
+{
+	struct ex_scn_prog *p = xcalloc(1, sizeof(*p));
+	struct claim_search cs;
+	struct vm_variants v;
+
+	memset(st, 0, sizeof(*st));
+	ex_variants_for(scn, cl->with, cl->nr_with, &v);
+	if (!ex_scn_prog_init(p, scn, &v, err, err_size)) {
+		free(p);
+		return false;
+	}
+	search_claim(p, b, cl->pass ? EX_KIND_NONE : cl->kind, &cs);
+	st->found = cs.found.violation.kind;
+	st->schedules = cs.schedules;
+	st->pct_runs = cs.pct_runs;
+	st->bound_found = cs.bound_found;
+	st->depth_found = cs.depth_found;
+	st->bound2_exhausted = cs.bound2_exhausted;
+	st->timed_out = cs.timed_out;
+	st->unimplemented = cs.unimplemented ? p->unimplemented : NULL;
+	st->other_kinds = cs.other_kinds;
+	st->ms = cs.ms;
+	ex_run_free(&cs.found);
+	free(p);
+	return true;
 }
 
 static void other_kinds_text(unsigned kinds, struct sbuf *sb)

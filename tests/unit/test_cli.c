@@ -672,6 +672,12 @@ TEST(cli_test_budget_fail_bound)
 	T_ASSERT(strstr(out, "PASS: found truncated-mapped in 10 schedules") && strstr(out, "at bound 1"));
 	free(out);
 	free(cmd);
+	/* pct-runs=0 is no pct at all (it once meant pct's default of 1000 runs per depth) */
+	cmd = xasprintf("test %s --budget bounds=0-0,pct-runs=0", f);
+	T_EQ(run(cmd, &out), 1);
+	T_ASSERT(strstr(out, "expect pass: PASS: no violation in 2 schedules and 0 pct runs"));
+	free(out);
+	free(cmd);
 	T_EQ(run("test scenarios/seeds/003-fault-vs-truncate.scn --budget fail-max-bound=x", &out), 2);
 	free(out);
 }
