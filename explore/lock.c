@@ -73,14 +73,32 @@ const char *ex_event_name(enum ex_event ev)
 	return (unsigned)ev < EX_NR_EVENTS ? names[ev] : "?";
 }
 
+/*
+ * A direct-mapped cache in front of the search (every acquire asks, for
+ * each lock held).  It only finds what the search would: the indexes are
+ * still handed out in first-use order, whatever the addresses.
+ */
+#define CLASS_CACHE 64
+static const struct ex_lock_class *class_cache_key[CLASS_CACHE];
+static int class_cache_index[CLASS_CACHE];
+
 static int class_index(const struct ex_lock_class *c)
 {
+	unsigned slot = (unsigned)((uintptr_t)c >> 4) % CLASS_CACHE;
+
+	if (class_cache_key[slot] == c)
+		return class_cache_index[slot];
 	for (int i = 0; i < nr_classes; i++)
-		if (classes[i] == c)
+		if (classes[i] == c) {
+			class_cache_key[slot] = c;
+			class_cache_index[slot] = i;
 			return i;
+		}
 	if (nr_classes == MAX_CLASSES)
 		ex_fatal(EX_BUG, NULL, NULL, "more than %d lock classes", MAX_CLASSES);
 	classes[nr_classes] = c;
+	class_cache_key[slot] = c;
+	class_cache_index[slot] = nr_classes;
 	return nr_classes++;
 }
 
@@ -95,6 +113,7 @@ void ex_lockdep_reset(void)
 	BK_GUARD();
 	memset(deps, 0, sizeof(deps));
 	memset(held_per_class, 0, sizeof(held_per_class));
+	memset(class_cache_key, 0, sizeof(class_cache_key));
 	nr_classes = 0;
 	next_ticket = 0;
 }
@@ -223,16 +242,19 @@ static bool dep_reaches(int from, int to, unsigned char *seen)
  * order (lockdep).  Classes of rank 0 have no documented place and are
  * checked against the observed order only.
  */
+bool ex_lockdep = true;
+
 static void check_order(const struct ex_lock_class *class, int subclass, const char *fn)
 {
 	struct ex_thread *t = me();
-	int to = dep_node(class, subclass);
+	int to;
 
+	if (!ex_lockdep)
+		return;
+	to = dep_node(class, subclass);
 	for (int i = 0; i < t->nr_held; i++) {
 		const struct ex_held *h = &t->held[i];
 		int from = dep_node(h->class, h->subclass);
-		unsigned char seen[MAX_NODES] = { 0 };
-		char a[64], b[64];
 
 		if (h->class->rank && class->rank && h->class->rank > class->rank)
 			ex_fatal(EX_LOCK_ORDER, ex_held_dump(t), NULL,
@@ -243,7 +265,10 @@ static void check_order(const struct ex_lock_class *class, int subclass, const c
 				 "%s takes a second %s while holding one (taken in %s) without a nesting annotation",
 				 fn, class->name, h->fn);
 		if (from == to || deps[from][to].seen)
-			continue;
+			continue;	/* the common case: an order this run has seen */
+		unsigned char seen[MAX_NODES] = { 0 };
+		char a[64], b[64];
+
 		if (dep_reaches(to, from, seen)) {
 			const struct dep *d = &deps[to][from];
 			char how[160];

@@ -324,13 +324,33 @@ void walk_page_range(struct vm_area_struct *vma, unsigned long start, unsigned l
 
 /* ------------------------------------------------------------------ */
 
+/* Entries [i, i + n) of @t are all none (the checker's walks skip empty runs fast). */
+static inline bool run_empty(const struct ptdesc *t, int i, int n)
+{
+	unsigned long acc = 0;
+
+	for (int j = 0; j < n; j++)
+		acc |= t->entries[i + j];
+	return !acc;
+}
+
 static void walk_table(struct mm_struct *mm, struct ptdesc *t, unsigned long base,
 		       pte_visit_fn fn, void *arg)
 {
+	_Static_assert(PTRS_PER_TABLE % 64 == 0, "runs of 64 entries");
 	for (int i = 0; i < PTRS_PER_TABLE; i++) {
-		unsigned long e = t->entries[i];
-		unsigned long addr = base + ((unsigned long)i << (PAGE_SHIFT + 9 * (t->level - 1)));
+		unsigned long e, addr;
 
+		if (!(i & 63) && run_empty(t, i, 64)) {
+			i += 63;
+			continue;
+		}
+		if (!(i & 7) && run_empty(t, i, 8)) {
+			i += 7;
+			continue;
+		}
+		e = t->entries[i];
+		addr = base + ((unsigned long)i << (PAGE_SHIFT + 9 * (t->level - 1)));
 		if (!e)
 			continue;
 		if (t->level == 1)
