@@ -11,6 +11,9 @@
 #                  last line "tsan: N scenarios, N clean"
 #   gallery        the seed race gallery: claims and windows of scenarios with claims, rmaplab run for the rest (the README's main job)
 #   test-long      the long randomised differential run (10,000 sequences)
+#   bench          `rmaplab bench`: the model against this machine's kernel, scale,
+#                  memory, explorer speed; JSON and SVG in $(O)/bench.json, bench.svg
+#                  (BENCHFLAGS=--quick for the one-minute version)
 #   lint           cppcheck over the sources
 #   clean          remove build/
 #
@@ -37,7 +40,7 @@ CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=a
 LDFLAGS += -fsanitize=$(SANITIZE)
 endif
 
-LIB_SRCS := $(sort $(wildcard lib/*.c mm/*.c explore/*.c lang/*.c spec/*.c conform/*.c))
+LIB_SRCS := $(sort $(wildcard lib/*.c mm/*.c explore/*.c lang/*.c spec/*.c conform/*.c bench/*.c))
 CLI_SRCS := $(sort $(wildcard cli/*.c))
 TEST_SRCS := $(sort $(wildcard tests/*.c tests/unit/*.c tests/explore/*.c))
 
@@ -76,6 +79,9 @@ mutant:
 test: deps $(O)/rltest $(O)/rmaplab mutant
 	RMAPLAB=$(O)/rmaplab RMAPLAB_MUTANT=$(O)/mutant/rmaplab $(O)/rltest $(TESTFLAGS)
 
+bench: deps $(O)/rmaplab
+	$(O)/rmaplab bench $(BENCHFLAGS) --json $(O)/bench.json --svg $(O)/bench.svg
+
 test-long: $(O)/rltest $(O)/rmaplab
 	RMAPLAB=$(O)/rmaplab $(O)/rltest --filter differential --param sequences=10000 $(TESTFLAGS)
 
@@ -94,11 +100,11 @@ gallery: deps $(O)/rmaplab
 
 lint:
 	cppcheck --std=c11 --quiet --error-exitcode=1 --enable=warning,performance,portability \
-		--suppress=missingIncludeSystem -I. lib mm explore lang spec conform cli
+		--suppress=missingIncludeSystem -I. lib mm explore lang spec conform cli bench
 
 clean:
 	rm -rf build
 
-.PHONY: all deps mutant test test-long asan tsan gallery lint clean
+.PHONY: all deps mutant test test-long bench asan tsan gallery lint clean
 
 -include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(TEST_OBJS:.o=.d)

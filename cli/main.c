@@ -25,6 +25,7 @@ static void usage(FILE *f)
 		"               [--svg FILE] [--json]\n"
 		"       rmaplab test FILE... [--budget KEY=VALUE,...] [--points=atomics]\n"
 		"       rmaplab stress FILE [--runs N] [--seconds T] [--variant KEY=VALUE]...\n"
+		"       rmaplab bench [--quick] [--json FILE] [--svg FILE] [--only NAME]\n"
 		"       rmaplab --help | --version\n"
 		"\n"
 		"rmaplab is an executable model of the Linux VM's object-based reverse\n"
@@ -67,6 +68,13 @@ static void usage(FILE *f)
 		"                layer's pthread backend), repeatedly, checking every\n"
 		"                invariant and the leak check after each run; not\n"
 		"                deterministic: for ThreadSanitizer and throughput\n"
+		"  bench         time each workload on the model and on this machine's\n"
+		"                kernel alternately (medians, min-max, model/kernel ratio),\n"
+		"                then the model alone as the work grows, its metadata\n"
+		"                bytes per page, and the explorer's speed on every claim\n"
+		"                of scenarios/seeds/ (run it from the source tree); see\n"
+		"                docs/performance.md.  The kernel's rmap row needs root\n"
+		"                and cgroup v1's memory controller\n"
 		"\n"
 		"options of run:\n"
 		"  --variant KEY=VALUE  the design under test (repeatable); overrides the\n"
@@ -130,6 +138,14 @@ static void usage(FILE *f)
 		"options of stress:\n"
 		"  --runs N             runs (default 100)\n"
 		"  --seconds T          run for T seconds instead\n"
+		"\n"
+		"options of bench:\n"
+		"  --quick              3 pairs instead of 7, smaller scale curves, explorer\n"
+		"                       claims capped at 0.5 s (about a minute in all)\n"
+		"  --json FILE          the report as JSON (workloads, scale, memory, explorer)\n"
+		"  --svg FILE           a chart of the ratios and the scale curves\n"
+		"  --only NAME          only the workloads whose name contains NAME\n"
+		"                       (\"scale\" and \"explorer\" select those sections)\n"
 		"\n"
 		"exit status: 0 everything held (conform: everything agreed); 1 a violation\n"
 		"(conform: a difference); 2 bad input or usage, or the kernel side could not\n"
@@ -573,6 +589,8 @@ int main(int argc, char **argv)
 		return cmd_explore_like(argv[1], argc - 2, argv + 2);
 	if (!strcmp(argv[1], "test"))
 		return cmd_test(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "bench"))
+		return rl_bench_main(argc - 2, argv + 2, stdout, stderr);
 	fprintf(stderr, "rmaplab: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return 2;

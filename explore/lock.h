@@ -172,6 +172,12 @@ int ex_lock_holders(const void *lock, struct ex_thread **out, int max);
 
 /* Atomic updates are schedule points when this is set (--points=atomics). */
 extern bool ex_points_atomics;
+/*
+ * The lock-order checks (documented ranks, and the order observed in the
+ * run, lockdep style).  On by default; `rmaplab bench` turns them off for
+ * the model side, as a production kernel runs without lockdep.
+ */
+extern bool ex_lockdep;
 void ex_atomic_point(const char *what);
 
 /* Is @lock held by the current thread (in @mode, or any mode if mode < 0)? */

@@ -120,4 +120,11 @@ int rl_test_file(const char *path, const struct rl_test_budget *b, FILE *out, FI
  */
 int rl_stress_file(const char *path, const struct rl_explore_opts *o, FILE *out, FILE *err);
 
+/*
+ * rl_bench_main - `rmaplab bench [--quick] [--json FILE] [--svg FILE]
+ * [--only NAME]` (bench/bench.c, docs/performance.md): ARGV holds the
+ * options after "bench".  Returns an rl_exit code.
+ */
+int rl_bench_main(int argc, char **argv, FILE *out, FILE *err);
+
 #endif /* RMAPLAB_H */

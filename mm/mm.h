@@ -251,6 +251,8 @@ static inline unsigned long vm_start_gap(const struct vm_area_struct *vma)
 struct machine *machine_create(const struct vm_config *config, const struct vm_variants *variants);
 /* Frees every object through the allocation list: safe after a VM_BUG_ON. */
 void machine_destroy(struct machine *m);
+/* Unmap the frame data kept for config.populate machines (bench). */
+void machine_release_arena(void);
 
 void *vm_alloc(enum vm_alloc_site site, size_t size);	/* zeroed; NULL on (injected) failure */
 void vm_free(enum vm_alloc_site site, void *ptr);

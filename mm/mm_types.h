@@ -423,6 +423,8 @@ struct vm_config {
 	int nodes;
 	unsigned long swap;	/* bytes */
 	int thp;		/* 0 never, 1 madvise, 2 always */
+	bool populate;		/* map all frame data in at creation (bench: RAM is there
+				   before it is used; else the host faults it in lazily) */
 };
 
 struct machine {
@@ -439,6 +441,7 @@ struct machine {
 	/* allocation accounting */
 	struct list_head allocations;	/* every live vm_alloc() object */
 	long live[VM_NR_ALLOC_SITES];
+	size_t live_bytes[VM_NR_ALLOC_SITES];	/* their sizes (bench's memory row) */
 	unsigned long total[VM_NR_ALLOC_SITES];
 	unsigned long frames_in_use;
 	struct vm_inject inject[VM_NR_INJECT_SITES];

@@ -90,6 +90,7 @@ void *vm_alloc(enum vm_alloc_site site, size_t size)
 	vm_host_lock(VM_ZONE_LOCK);
 	list_add_tail(&hdr->list, &machine->allocations);
 	machine->live[site]++;
+	machine->live_bytes[site] += size;
 	machine->total[site]++;
 	vm_host_unlock(VM_ZONE_LOCK);
 	return hdr + 1;
@@ -106,6 +107,7 @@ void vm_free(enum vm_alloc_site site, void *ptr)
 	vm_host_lock(VM_ZONE_LOCK);
 	list_del(&hdr->list);
 	machine->live[site]--;
+	machine->live_bytes[site] -= hdr->size;
 	vm_host_unlock(VM_ZONE_LOCK);
 	free(hdr);
 }
@@ -116,6 +118,7 @@ void vm_alloc_release_raw(struct list_head *entry)
 	struct vm_alloc_hdr *hdr = container_of(entry, struct vm_alloc_hdr, list);
 
 	machine->live[hdr->site]--;
+	machine->live_bytes[hdr->site] -= hdr->size;
 	free(hdr);
 }
 
