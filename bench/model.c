@@ -141,6 +141,16 @@ static void mb_madvise(struct mb *b, struct mm_struct *mm, unsigned long addr, u
 		mb_fail(b, "madvise(MADV_POPULATE_*) failed");
 }
 
+/* A process whose private anonymous mapping at MB_BASE is populated (written). */
+static struct task_struct *mb_populated(struct mb *b)
+{
+	struct task_struct *p = mb_proc(b);
+
+	mb_map_anon(b, p->mm, MB_BASE);
+	mb_madvise(b, p->mm, MB_BASE, bytes(b), MADV_POPULATE_WRITE);
+	return p;
+}
+
 static struct task_struct *mb_fork(struct mb *b, struct task_struct *parent)
 {
 	struct task_struct *child = NULL;
@@ -177,11 +187,9 @@ int mbench_fault_in(const struct bench_args *a, uint64_t *ns, const char **why)
 
 static void body_cow(struct mb *b)
 {
-	struct task_struct *p = mb_proc(b), *c;
+	struct task_struct *p = mb_populated(b), *c;
 	uint64_t t0;
 
-	mb_map_anon(b, p->mm, MB_BASE);
-	mb_madvise(b, p->mm, MB_BASE, bytes(b), MADV_POPULATE_WRITE);
 	c = mb_fork(b, p);
 	t0 = bench_now_ns();
 	mb_madvise(b, c->mm, MB_BASE, bytes(b), MADV_POPULATE_WRITE);	/* every page copied */
@@ -197,11 +205,9 @@ int mbench_cow(const struct bench_args *a, uint64_t *ns, const char **why)
 
 static void body_reuse(struct mb *b)
 {
-	struct task_struct *p = mb_proc(b);
+	struct task_struct *p = mb_populated(b);
 	uint64_t t0;
 
-	mb_map_anon(b, p->mm, MB_BASE);
-	mb_madvise(b, p->mm, MB_BASE, bytes(b), MADV_POPULATE_WRITE);
 	do_exit(mb_fork(b, p));
 	t0 = bench_now_ns();
 	mb_madvise(b, p->mm, MB_BASE, bytes(b), MADV_POPULATE_WRITE);	/* do_wp_page reuses */
@@ -216,11 +222,9 @@ int mbench_reuse(const struct bench_args *a, uint64_t *ns, const char **why)
 
 static void body_fork(struct mb *b)
 {
-	struct task_struct *p = mb_proc(b), *c;
+	struct task_struct *p = mb_populated(b), *c;
 	uint64_t t0;
 
-	mb_map_anon(b, p->mm, MB_BASE);
-	mb_madvise(b, p->mm, MB_BASE, bytes(b), MADV_POPULATE_WRITE);
 	t0 = bench_now_ns();
 	c = mb_fork(b, p);
 	b->ns = bench_now_ns() - t0;
@@ -235,12 +239,10 @@ int mbench_fork(const struct bench_args *a, uint64_t *ns, const char **why)
 
 static void body_mremap(struct mb *b)
 {
-	struct task_struct *p = mb_proc(b);
+	struct task_struct *p = mb_populated(b);
 	uint64_t t0;
 	long ret;
 
-	mb_map_anon(b, p->mm, MB_BASE);
-	mb_madvise(b, p->mm, MB_BASE, bytes(b), MADV_POPULATE_WRITE);
 	t0 = bench_now_ns();
 	ret = sys_mremap(p->mm, MB_BASE, bytes(b), bytes(b), MREMAP_MAYMOVE | MREMAP_FIXED, MB_DEST);
 	b->ns = bench_now_ns() - t0;
@@ -256,12 +258,10 @@ int mbench_mremap(const struct bench_args *a, uint64_t *ns, const char **why)
 
 static void body_munmap(struct mb *b)
 {
-	struct task_struct *p = mb_proc(b);
+	struct task_struct *p = mb_populated(b);
 	uint64_t t0;
 	int ret;
 
-	mb_map_anon(b, p->mm, MB_BASE);
-	mb_madvise(b, p->mm, MB_BASE, bytes(b), MADV_POPULATE_WRITE);
 	t0 = bench_now_ns();
 	ret = sys_munmap(p->mm, MB_BASE, bytes(b));
 	b->ns = bench_now_ns() - t0;
@@ -451,13 +451,11 @@ int mbench_scale_fork_chain(unsigned long depth, double *ns_per_fork, long *anon
  */
 static void body_memory(struct mb *b)
 {
-	struct task_struct *p = mb_proc(b);
+	struct task_struct *p = mb_populated(b);
 	struct bench_memory *m = b->mem;
 	double n = (double)b->a->pages;
 	size_t all = 0;
 
-	mb_map_anon(b, p->mm, MB_BASE);
-	mb_madvise(b, p->mm, MB_BASE, bytes(b), MADV_POPULATE_WRITE);
 	for (int s = 0; s < VM_NR_ALLOC_SITES; s++)
 		all += machine->live_bytes[s];
 	m->pages = b->a->pages;
