@@ -207,9 +207,10 @@ void bench_print_explorer(const struct bench_report *rep, FILE *out)
 		const struct bench_explorer_row *e = &rep->explorer[i];
 		char res[64];
 
-		if (e->fail_claim)
-			snprintf(res, sizeof(res), "%s%s at bound %d", *e->kind ? "" : "NOT FOUND ",
-				 *e->kind ? e->kind : "", e->bound);
+		if (e->fail_claim && *e->kind)
+			snprintf(res, sizeof(res), "%s at bound %d", e->kind, e->bound);
+		else if (e->fail_claim)
+			snprintf(res, sizeof(res), "not found within the cap");
 		else
 			snprintf(res, sizeof(res), "pass, bound 2 %s", e->exhausted ? "exhausted" : "capped");
 		fprintf(out, "  %-34s %-44s %-24s %10ld %10.1f %9.0f\n", e->scenario, e->design, res,
