@@ -76,6 +76,33 @@ double bench_median_double(double *v, int n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+/* One repetition of one side while it still works; false once it failed (why in *why_out). */
+static bool run_side(bench_side_fn fn, const struct bench_args *a, bool *ok, const char **why_out,
+		     uint64_t *v, int *n)
+{
+	const char *why = NULL;
+
+	if (!*ok)
+		return false;
+	if (fn(a, &v[*n], &why)) {
+		*why_out = why;
+		*ok = false;
+		return false;
+	}
+	(*n)++;
+	return true;
+}
+
+/* Median, min and max of @n samples (sorts them). */
+static void summarise(uint64_t *v, int n, uint64_t *med, uint64_t *lo, uint64_t *hi)
+{
+	if (!n)
+		return;
+	*med = bench_median_u64(v, n);
+	*lo = v[0];
+	*hi = v[n - 1];
+}
+
 /* One workload: a warm-up of each side (unless --quick), then @reps alternating pairs. */
 static void run_workload(const struct workload *w, int reps, bool warm_up, struct bench_row *r,
 			 FILE *err)
@@ -99,38 +126,14 @@ static void run_workload(const struct workload *w, int reps, bool warm_up, struc
 	if (!kernel_ok)
 		r->kernel_why = why;
 	for (int i = 0; i < reps && (model_ok || kernel_ok); i++) {
-		bool mo = false, ko = false;
-		uint64_t mns = 0, kns = 0;
+		bool mo = run_side(w->model, &w->args, &model_ok, &r->model_why, m, &nm);
+		bool ko = run_side(w->kernel, &w->args, &kernel_ok, &r->kernel_why, k, &nk);
 
-		if (model_ok && w->model(&w->args, &mns, &why) == 0) {
-			m[nm++] = mns;
-			mo = true;
-		} else if (model_ok) {
-			r->model_why = why;
-			model_ok = false;
-		}
-		if (kernel_ok && w->kernel(&w->args, &kns, &why) == 0) {
-			k[nk++] = kns;
-			ko = true;
-		} else if (kernel_ok) {
-			r->kernel_why = why;
-			kernel_ok = false;
-		}
-		if (mo && ko && kns)
-			ratio[np++] = (double)mns / (double)kns;
+		if (mo && ko && k[nk - 1])
+			ratio[np++] = (double)m[nm - 1] / (double)k[nk - 1];
 	}
-	if (nm) {
-		qsort(m, (size_t)nm, sizeof(*m), cmp_u64);
-		r->model_min = m[0];
-		r->model_max = m[nm - 1];
-		r->model_ns = bench_median_u64(m, nm);
-	}
-	if (nk) {
-		qsort(k, (size_t)nk, sizeof(*k), cmp_u64);
-		r->kernel_min = k[0];
-		r->kernel_max = k[nk - 1];
-		r->kernel_ns = bench_median_u64(k, nk);
-	}
+	summarise(m, nm, &r->model_ns, &r->model_min, &r->model_max);
+	summarise(k, nk, &r->kernel_ns, &r->kernel_min, &r->kernel_max);
 	r->pairs = np;
 	r->ratio = np ? bench_median_double(ratio, np) : 0;
 	if (r->model_why)
@@ -203,6 +206,5 @@ int rl_bench_main(int argc, char **argv, FILE *out, FILE *err)
 			ret = ret ? ret : RL_EXIT_VIOLATION;	/* the model failed a workload */
 	machine_release_arena();
 	bench_explorer_free(rep.explorer, rep.nr_explorer);
-	bench_scale_free(&rep);
 	return ret;
 }

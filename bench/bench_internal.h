@@ -70,7 +70,6 @@ int mbench_memory(unsigned long pages, struct bench_memory *m, const char **why)
 /* bench/report.c: the scale and memory sections */
 void bench_scale(struct bench_report *rep, FILE *out);
 void bench_memory(struct bench_report *rep, FILE *out);
-void bench_scale_free(struct bench_report *rep);
 
 /* bench/report.c */
 void bench_print_header(const struct bench_report *rep, FILE *out);

@@ -24,14 +24,13 @@ static void fmt_ns(char *buf, size_t n, double ns)
 		snprintf(buf, n, "%.0f ns", ns);
 }
 
-/* "12.3 ms (12.0-13.1 ms)" or the reason the side did not run */
-static void fmt_side(char *buf, size_t n, uint64_t med, uint64_t lo, uint64_t hi, const char *why)
+/* "12.3 ms (12.0 ms - 13.1 ms)", or "n/a" for a side that did not run */
+static void fmt_side(char *buf, size_t n, uint64_t med, uint64_t lo, uint64_t hi)
 {
 	char a[32], b[32], c[32];
 
 	if (!med) {
-		snprintf(buf, n, "n/a");
-		(void)why;
+		snprintf(buf, n, "n/a");	/* the row says why below */
 		return;
 	}
 	fmt_ns(a, sizeof(a), (double)med);
@@ -58,8 +57,8 @@ void bench_print_row(const struct bench_row *r, FILE *out)
 {
 	char m[128], k[128];
 
-	fmt_side(m, sizeof(m), r->model_ns, r->model_min, r->model_max, r->model_why);
-	fmt_side(k, sizeof(k), r->kernel_ns, r->kernel_min, r->kernel_max, r->kernel_why);
+	fmt_side(m, sizeof(m), r->model_ns, r->model_min, r->model_max);
+	fmt_side(k, sizeof(k), r->kernel_ns, r->kernel_min, r->kernel_max);
 	if (*r->unit && r->model_ns)
 		strncat(m, r->unit, sizeof(m) - strlen(m) - 1);
 	if (*r->unit && r->kernel_ns)
@@ -186,11 +185,6 @@ void bench_memory(struct bench_report *rep, FILE *out)
 		m->other, m->total);
 	fprintf(out, "  the kernel: 64 B struct page + 8 B pte = 72 B per page (plus its page-table pages'"
 		" own struct page)\n");
-}
-
-void bench_scale_free(struct bench_report *rep)
-{
-	rep->nr_curves = 0;
 }
 
 /* ------------------------------------------------------------------ */
