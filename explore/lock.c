@@ -338,7 +338,10 @@ static void point(enum ex_event ev, const struct ex_lock_class *class, const voi
  * The word of a bit lock also holds other bits (folio->flags) that the
  * model sets and clears with atomic bit operations outside this layer, as
  * the kernel's test_and_set_bit_lock / clear_bit_unlock share the word
- * with set_bit: every access here is atomic too.
+ * with set_bit.  So the read-modify-writes here are the same kind as the
+ * model's bitops (vm_atomic_* in mm/locking.h): a locked host instruction
+ * when model threads run on host threads (the pthread backend), a plain
+ * one when one host thread runs them all.
  */
 static inline unsigned long word_load(const unsigned long *word)
 {
@@ -347,12 +350,18 @@ static inline unsigned long word_load(const unsigned long *word)
 
 static inline void word_or(unsigned long *word, unsigned long mask)
 {
-	__atomic_fetch_or(word, mask, __ATOMIC_ACQ_REL);
+	if (ex_lock_pthreads_on)
+		__atomic_fetch_or(word, mask, __ATOMIC_ACQ_REL);
+	else
+		*word |= mask;
 }
 
 static inline void word_andnot(unsigned long *word, unsigned long mask)
 {
-	__atomic_fetch_and(word, ~mask, __ATOMIC_RELEASE);
+	if (ex_lock_pthreads_on)
+		__atomic_fetch_and(word, ~mask, __ATOMIC_RELEASE);
+	else
+		*word &= ~mask;
 }
 
 /* ------------------------------------------------------------------ */
@@ -450,6 +459,23 @@ static void contended(const struct ex_lock_class *class, const void *lock, enum 
 			 class->name);
 }
 
+/*
+ * Does the current thread hold @l?  The held list is searched only when
+ * the lock's own state allows it: held for write by another, or not held
+ * at all, answers at once (a batch of 31 folio locks makes the list long).
+ */
+static bool lock_held_by_me(const struct ex_lock *l)
+{
+	if (l->owner)
+		return l->owner == me();
+	return l->readers && find_held(me(), l);
+}
+
+static bool bit_held_by_me(const unsigned long *word, unsigned long mask)
+{
+	return (word_load(word) & mask) && find_held(me(), word);
+}
+
 void ex_lock_init(struct ex_lock *l, const struct ex_lock_class *class)
 {
 	l->class = class;
@@ -475,7 +501,7 @@ static void take(struct ex_lock *l, enum ex_lock_mode mode)
 void ex_lock_acquire(struct ex_lock *l, enum ex_lock_mode mode, int subclass, const char *fn)
 {
 	BK_GUARD();
-	if (find_held(me(), l))	/* recursion: a deadlock, whatever the order says */
+	if (lock_held_by_me(l))	/* recursion: a deadlock, whatever the order says */
 		contended(l->class, l, mode, subclass, 0, false, fn);
 	check_order(l->class, subclass, fn);
 	point(EX_EV_ACQUIRE, l->class, l, fn);
@@ -491,7 +517,7 @@ bool ex_lock_tryacquire(struct ex_lock *l, enum ex_lock_mode mode, const char *f
 {
 	BK_GUARD();
 	point(EX_EV_ACQUIRE, l->class, l, fn);
-	if (find_held(me(), l) || !can_take(l, mode) || first_waiter(l))
+	if (!can_take(l, mode) || lock_held_by_me(l) || first_waiter(l))
 		return false;
 	take(l, mode);
 	push_held(l, l->class, mode, 0, true, fn);
@@ -537,7 +563,7 @@ void ex_bit_lock(unsigned long *word, int bit, const struct ex_lock_class *class
 	BK_GUARD();
 	unsigned long mask = 1UL << bit;
 
-	if (find_held(me(), word))
+	if (bit_held_by_me(word, mask))
 		contended(class, word, EX_EXCL, subclass, mask, false, fn);
 	check_order(class, subclass, fn);
 	point(EX_EV_ACQUIRE, class, word, fn);
