@@ -135,7 +135,7 @@ int filemap_add_folio(struct address_space *mapping, struct folio *folio, pgoff_
 	if (xa_load(&mapping->i_pages, index) || xa_store(&mapping->i_pages, index, folio)) {
 		xa_unlock(mapping);
 		folio->mapping = NULL;
-		__atomic_fetch_sub(&folio->_refcount, 1, __ATOMIC_RELAXED);	/* the cache's, never visible */
+		vm_atomic_fetch_sub(&folio->_refcount, 1, __ATOMIC_RELAXED);	/* the cache's, never visible */
 		folio_unlock(folio);
 		return -EEXIST;
 	}

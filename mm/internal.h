@@ -35,9 +35,30 @@ void pgtable_free(struct mm_struct *mm, struct ptdesc *table);
 
 /* READ_ONCE: the CPU and lockless walkers read ptes that others change under the PTL. */
 static inline pte_t ptep_get(const pte_t *ptep) { return (pte_t){ __atomic_load_n(&ptep->pte, __ATOMIC_RELAXED) }; }
-void set_pte_at(struct mm_struct *mm, unsigned long addr, pte_t *ptep, pte_t pte);
-pte_t ptep_get_and_clear(struct mm_struct *mm, unsigned long addr, pte_t *ptep);
-void ptep_set_wrprotect(struct mm_struct *mm, unsigned long addr, pte_t *ptep);
+
+/* WRITE_ONCE */
+static inline void set_pte_at(struct mm_struct *mm, unsigned long addr, pte_t *ptep, pte_t pte)
+{
+	(void)mm;
+	(void)addr;
+	__atomic_store_n(&ptep->pte, pte.pte, __ATOMIC_RELAXED);
+}
+
+/* xchg */
+static inline pte_t ptep_get_and_clear(struct mm_struct *mm, unsigned long addr, pte_t *ptep)
+{
+	(void)mm;
+	(void)addr;
+	return (pte_t){ vm_atomic_xchg(&ptep->pte, 0, __ATOMIC_RELAXED) };
+}
+
+/* clear_bit */
+static inline void ptep_set_wrprotect(struct mm_struct *mm, unsigned long addr, pte_t *ptep)
+{
+	(void)mm;
+	(void)addr;
+	vm_atomic_fetch_and(&ptep->pte, ~_PAGE_RW, __ATOMIC_RELAXED);
+}
 
 /* The PTE table covering @addr, or NULL; no locks (a hardware walk). */
 struct ptdesc *walk_pte_table(struct mm_struct *mm, unsigned long addr);
@@ -241,7 +262,16 @@ vm_fault_t finish_fault(struct vm_fault *vmf);
 vm_fault_t vmf_anon_prepare(struct vm_fault *vmf);
 vm_fault_t do_page_mkwrite(struct vm_fault *vmf, struct folio *folio);
 vm_fault_t fault_dirty_shared_page(struct vm_fault *vmf);
-struct folio *vm_normal_folio(struct vm_area_struct *vma, unsigned long addr, pte_t pte);
+/* vm_normal_folio: the folio behind a present pte, NULL for the zero page. */
+static inline struct folio *vm_normal_folio(struct vm_area_struct *vma, unsigned long addr, pte_t pte)
+{
+	(void)vma;
+	(void)addr;
+	if (pte_special(pte))
+		return NULL;
+	VM_BUG_ON(!pfn_valid(pte_pfn(pte)));
+	return pfn_folio(pte_pfn(pte));
+}
 void add_mm_counter(struct mm_struct *mm, int member, long value);
 int mm_counter_file(const struct folio *folio);
 int mm_counter(const struct folio *folio);
@@ -294,12 +324,46 @@ void folio_add_anon_rmap_pte(struct folio *folio, struct vm_area_struct *vma,
 			     unsigned long addr, int flags);
 void folio_add_file_rmap_pte(struct folio *folio, struct vm_area_struct *vma);
 void folio_remove_rmap_pte(struct folio *folio, struct vm_area_struct *vma);
-int folio_try_dup_anon_rmap_pte(struct folio *folio, struct vm_area_struct *src_vma);
-void folio_dup_file_rmap_pte(struct folio *folio);
 int folio_try_share_anon_rmap_pte(struct folio *folio);
 void folio_move_anon_rmap(struct folio *folio, struct vm_area_struct *vma);
-bool folio_maybe_dma_pinned(const struct folio *folio);
-bool folio_needs_cow_for_dma(struct vm_area_struct *vma, struct folio *folio);
+
+#define GUP_PIN_COUNTING_BIAS 1024
+
+static inline bool folio_maybe_dma_pinned(const struct folio *folio)
+{
+	return folio_ref_count(folio) >= GUP_PIN_COUNTING_BIAS;
+}
+
+static inline bool folio_needs_cow_for_dma(struct vm_area_struct *vma, struct folio *folio)
+{
+	if (!(vma->vm_mm->flags & (1UL << MMF_HAS_PINNED)))
+		return false;
+	return folio_maybe_dma_pinned(folio);
+}
+
+/*
+ * folio_try_dup_anon_rmap_pte - fork shares an anon page: the page stops
+ * being exclusive (cleared only where set, no write to a shared page).
+ * -EBUSY when it is exclusive and may be pinned: the caller must copy it
+ * for the child instead.  Inline, as in include/linux/rmap.h: fork calls
+ * it for every pte.
+ * Context: page table locks and write_protect_seq held.
+ */
+static inline int folio_try_dup_anon_rmap_pte(struct folio *folio, struct vm_area_struct *src_vma)
+{
+	if (PageAnonExclusive(folio)) {
+		if (folio_needs_cow_for_dma(src_vma, folio))
+			return -EBUSY;
+		ClearPageAnonExclusive(folio);
+	}
+	folio_mapcount_inc(folio);
+	return 0;
+}
+
+static inline void folio_dup_file_rmap_pte(struct folio *folio)
+{
+	folio_mapcount_inc(folio);
+}
 
 /* rmap_walk.c */
 struct rmap_walk_control {

@@ -107,4 +107,76 @@ static inline void raw_write_seqcount_end(seqcount_t *s)
  */
 #define atomic_point(what)	do { if (ex_points_atomics) ex_atomic_point(what); } while (0)
 
+/*
+ * The host side of the model's atomic_t ops and bitops (atomic_add,
+ * atomic_sub_return, set_bit, clear_bit, xchg, cmpxchg).  Model threads
+ * run on host threads at once only in `rmaplab stress` (the pthread lock
+ * layer, ex_lock_pthreads_on): then each is a locked host instruction, as
+ * on an SMP kernel.  Everywhere else (explore, replay, run, conform,
+ * bench) one host thread runs every model thread and switches only at
+ * schedule points, so a plain load-modify-store is exact, and the lock
+ * prefix, about 10 cycles apiece on the bench machine, buys nothing.
+ * The model-level ordering is the schedule points' (atomic_point), not
+ * these.  Always inlined, so that @order is a constant to the compiler
+ * (and to ThreadSanitizer) at every call.
+ */
+#define VM_RMW(name, type, op)							\
+static inline __attribute__((always_inline)) type				\
+vm_atomic_fetch_##name(type *p, type v, int order)				\
+{										\
+	type old;								\
+										\
+	if (__builtin_expect(ex_lock_pthreads_on, 0))				\
+		return __atomic_fetch_##name(p, v, order);			\
+	old = *p;								\
+	*p = old op v;								\
+	return old;								\
+}
+VM_RMW(add, int, +)
+VM_RMW(sub, int, -)
+VM_RMW(or, unsigned long, |)
+VM_RMW(and, unsigned long, &)
+#undef VM_RMW
+
+static inline __attribute__((always_inline)) long
+vm_atomic_fetch_add_long(long *p, long v, int order)
+{
+	long old;
+
+	if (__builtin_expect(ex_lock_pthreads_on, 0))
+		return __atomic_fetch_add(p, v, order);
+	old = *p;
+	*p = old + v;
+	return old;
+}
+
+static inline __attribute__((always_inline)) unsigned long
+vm_atomic_xchg(unsigned long *p, unsigned long v, int order)
+{
+	unsigned long old;
+
+	if (__builtin_expect(ex_lock_pthreads_on, 0))
+		return __atomic_exchange_n(p, v, order);
+	old = *p;
+	*p = v;
+	return old;
+}
+
+/*
+ * cmpxchg: true and *p = @new if *p was *@old; else false and *@old = *p.
+ * @order on success; relaxed on failure.
+ */
+static inline __attribute__((always_inline)) bool
+vm_atomic_cmpxchg(int *p, int *old, int new, int order)
+{
+	if (__builtin_expect(ex_lock_pthreads_on, 0))
+		return __atomic_compare_exchange_n(p, old, new, false, order, __ATOMIC_RELAXED);
+	if (*p != *old) {
+		*old = *p;
+		return false;
+	}
+	*p = new;
+	return true;
+}
+
 #endif /* RMAPLAB_MM_LOCKING_H */

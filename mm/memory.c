@@ -34,18 +34,7 @@ int mm_counter(const struct folio *folio)
 /* percpu_counter_add in the kernel: updated under different PTLs at once */
 void add_mm_counter(struct mm_struct *mm, int member, long value)
 {
-	__atomic_fetch_add(&mm->rss_stat[member], value, __ATOMIC_RELAXED);
-}
-
-/* vm_normal_folio: the folio behind a present pte, NULL for the zero page. */
-struct folio *vm_normal_folio(struct vm_area_struct *vma, unsigned long addr, pte_t pte)
-{
-	(void)vma;
-	(void)addr;
-	if (pte_special(pte))
-		return NULL;
-	VM_BUG_ON(!pfn_valid(pte_pfn(pte)));
-	return pfn_folio(pte_pfn(pte));
+	vm_atomic_fetch_add_long(&mm->rss_stat[member], value, __ATOMIC_RELAXED);
 }
 
 vm_fault_t vmf_anon_prepare(struct vm_fault *vmf)

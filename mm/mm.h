@@ -28,8 +28,8 @@
  */
 static inline unsigned long folio_flags_word(const struct folio *f) { return __atomic_load_n(&f->flags, __ATOMIC_RELAXED); }
 static inline bool folio_test_flag(const struct folio *f, int bit) { return (folio_flags_word(f) >> bit) & 1; }
-static inline void folio_set_flag(struct folio *f, int bit) { __atomic_fetch_or(&f->flags, 1UL << bit, __ATOMIC_RELAXED); }
-static inline void folio_clear_flag(struct folio *f, int bit) { __atomic_fetch_and(&f->flags, ~(1UL << bit), __ATOMIC_RELAXED); }
+static inline void folio_set_flag(struct folio *f, int bit) { vm_atomic_fetch_or(&f->flags, 1UL << bit, __ATOMIC_RELAXED); }
+static inline void folio_clear_flag(struct folio *f, int bit) { vm_atomic_fetch_and(&f->flags, ~(1UL << bit), __ATOMIC_RELAXED); }
 
 #define FOLIO_FLAG_FUNCS(name, bit)							\
 static inline bool folio_test_##name(const struct folio *f) { return folio_test_flag(f, bit); } \
@@ -104,7 +104,7 @@ static inline void folio_get(struct folio *f)
 {
 	VM_BUG_ON_FOLIO(folio_ref_count(f) <= 0, f);
 	atomic_point("folio_get");
-	__atomic_fetch_add(&f->_refcount, 1, __ATOMIC_RELAXED);
+	vm_atomic_fetch_add(&f->_refcount, 1, __ATOMIC_RELAXED);
 }
 
 /*
@@ -122,8 +122,7 @@ static inline bool folio_try_get(struct folio *f)
 	do {
 		if (old == 0)
 			return false;
-	} while (!__atomic_compare_exchange_n(&f->_refcount, &old, old + 1, true,
-					      __ATOMIC_ACQUIRE, __ATOMIC_RELAXED));
+	} while (!vm_atomic_cmpxchg(&f->_refcount, &old, old + 1, __ATOMIC_ACQUIRE));
 	return true;
 }
 
@@ -131,20 +130,20 @@ static inline void folio_ref_add(struct folio *f, int nr)
 {
 	VM_BUG_ON_FOLIO(folio_ref_count(f) <= 0, f);
 	atomic_point("folio_ref_add");
-	__atomic_fetch_add(&f->_refcount, nr, __ATOMIC_RELAXED);
+	vm_atomic_fetch_add(&f->_refcount, nr, __ATOMIC_RELAXED);
 }
 
 /* atomic_inc / atomic_dec of _mapcount (updated under different PTLs at once) */
 static inline void folio_mapcount_inc(struct folio *f)
 {
 	atomic_point("folio_mapcount_inc");
-	__atomic_fetch_add(&f->_mapcount, 1, __ATOMIC_RELAXED);
+	vm_atomic_fetch_add(&f->_mapcount, 1, __ATOMIC_RELAXED);
 }
 
 static inline void folio_mapcount_dec(struct folio *f)
 {
 	atomic_point("folio_mapcount_dec");
-	__atomic_fetch_sub(&f->_mapcount, 1, __ATOMIC_RELAXED);
+	vm_atomic_fetch_sub(&f->_mapcount, 1, __ATOMIC_RELAXED);
 }
 
 /*
@@ -155,8 +154,7 @@ static inline void folio_mapcount_dec(struct folio *f)
 static inline bool folio_ref_freeze(struct folio *f, int count)
 {
 	atomic_point("folio_ref_freeze");
-	return __atomic_compare_exchange_n(&f->_refcount, &count, 0, false, __ATOMIC_ACQUIRE,
-					   __ATOMIC_RELAXED);
+	return vm_atomic_cmpxchg(&f->_refcount, &count, 0, __ATOMIC_ACQUIRE);
 }
 
 static inline void folio_ref_unfreeze(struct folio *f, int count)

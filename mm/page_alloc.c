@@ -428,7 +428,7 @@ void folio_put_refs(struct folio *folio, int refs)
 	VM_BUG_ON_FOLIO(folio_ref_count(folio) < refs, folio);
 	/* atomic_sub_return: fully ordered, so the last put sees every access before the others' */
 	atomic_point("folio_put");
-	if (__atomic_sub_fetch(&folio->_refcount, refs, __ATOMIC_ACQ_REL) == 0)
+	if (vm_atomic_fetch_sub(&folio->_refcount, refs, __ATOMIC_ACQ_REL) == refs)
 		folio_free_last_ref(folio);
 }
 

@@ -39,27 +39,6 @@ void pgtable_free(struct mm_struct *mm, struct ptdesc *t)
 	vm_free(VM_ALLOC_PGTABLE, t);
 }
 
-void set_pte_at(struct mm_struct *mm, unsigned long addr, pte_t *ptep, pte_t pte)
-{
-	(void)mm;
-	(void)addr;
-	__atomic_store_n(&ptep->pte, pte.pte, __ATOMIC_RELAXED);	/* WRITE_ONCE */
-}
-
-pte_t ptep_get_and_clear(struct mm_struct *mm, unsigned long addr, pte_t *ptep)
-{
-	(void)mm;
-	(void)addr;
-	return (pte_t){ __atomic_exchange_n(&ptep->pte, 0, __ATOMIC_RELAXED) };	/* xchg */
-}
-
-void ptep_set_wrprotect(struct mm_struct *mm, unsigned long addr, pte_t *ptep)
-{
-	(void)mm;
-	(void)addr;
-	__atomic_fetch_and(&ptep->pte, ~_PAGE_RW, __ATOMIC_RELAXED);	/* clear_bit */
-}
-
 /* The table one level below @t for @addr, or NULL. */
 static struct ptdesc *next_table(const struct ptdesc *t, unsigned long addr)
 {

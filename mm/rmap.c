@@ -35,8 +35,6 @@
  */
 #include "mm/internal.h"
 
-#define GUP_PIN_COUNTING_BIAS 1024
-
 /* ------------------------------------------------------------------ */
 /* anon_vma objects */
 
@@ -436,18 +434,6 @@ struct anon_vma *folio_get_anon_vma(struct folio *folio)
 /* ------------------------------------------------------------------ */
 /* mapcounts */
 
-bool folio_maybe_dma_pinned(const struct folio *folio)
-{
-	return folio_ref_count(folio) >= GUP_PIN_COUNTING_BIAS;
-}
-
-bool folio_needs_cow_for_dma(struct vm_area_struct *vma, struct folio *folio)
-{
-	if (!(vma->vm_mm->flags & (1UL << MMF_HAS_PINNED)))
-		return false;
-	return folio_maybe_dma_pinned(folio);
-}
-
 static void folio_set_anon(struct folio *folio, struct vm_area_struct *vma, unsigned long address,
 			   bool exclusive)
 {
@@ -518,26 +504,6 @@ void folio_remove_rmap_pte(struct folio *folio, struct vm_area_struct *vma)
 	(void)vma;
 	VM_BUG_ON_FOLIO(!folio_mapped(folio), folio);
 	folio_mapcount_dec(folio);
-}
-
-/**
- * folio_try_dup_anon_rmap_pte - fork shares an anon page: the page stops
- * being exclusive.  -EBUSY when it is exclusive and may be pinned: the
- * caller must copy it for the child instead.
- * Context: page table locks and write_protect_seq held.
- */
-int folio_try_dup_anon_rmap_pte(struct folio *folio, struct vm_area_struct *src_vma)
-{
-	if (folio_needs_cow_for_dma(src_vma, folio) && PageAnonExclusive(folio))
-		return -EBUSY;
-	ClearPageAnonExclusive(folio);
-	folio_mapcount_inc(folio);
-	return 0;
-}
-
-void folio_dup_file_rmap_pte(struct folio *folio)
-{
-	folio_mapcount_inc(folio);
 }
 
 /* Swap-out and migration: -EBUSY if the page may be pinned. Context: pte cleared. */

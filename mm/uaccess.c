@@ -152,7 +152,7 @@ static unsigned char *user_page(struct mm_struct *mm, unsigned long addr, bool w
 		}
 		if (ptep && pte_present(pte) && !pte_protnone(pte) && (!write || pte_write(pte))) {
 			/* the hardware's atomic update of the accessed and dirty bits */
-			__atomic_fetch_or(&ptep->pte, write ? _PAGE_ACCESSED | _PAGE_DIRTY | _PAGE_SOFT_DIRTY :
+			vm_atomic_fetch_or(&ptep->pte, write ? _PAGE_ACCESSED | _PAGE_DIRTY | _PAGE_SOFT_DIRTY :
 					  _PAGE_ACCESSED, __ATOMIC_RELAXED);
 			return folio_address(pfn_folio(pte_pfn(pte))) + offset_in_page(addr);
 		}

@@ -133,6 +133,104 @@ TEST(lock_self_deadlock_is_reported)
 	mmtest_end(&t);
 }
 
+/*
+ * The recursion check answers from the lock's state where it can (held
+ * for write: by whom; a clear bit: by nobody) and searches the held list
+ * otherwise: a second read acquire, which the lock would grant, is caught
+ * only by the search.
+ */
+TEST(lock_self_deadlock_is_reported_for_every_mode)
+{
+	struct mmtest t;
+	struct ex_lock a;
+	unsigned long word = 0;
+	enum ex_kind kind;
+
+	mmtest_begin(&t, 64);
+	ex_lock_init(&a, &ex_class_mmap_lock);
+	MM_VIOLATION(&t, (ex_lock_acquire(&a, EX_SHARED, 0, "t"), ex_lock_acquire(&a, EX_SHARED, 0, "t")),
+		     &kind);
+	T_EQ(kind, EX_DEADLOCK);
+	mmtest_end(&t);
+
+	mmtest_begin(&t, 64);
+	ex_lock_init(&a, &ex_class_mmap_lock);
+	MM_VIOLATION(&t, (ex_lock_acquire(&a, EX_EXCL, 0, "t"), ex_lock_acquire(&a, EX_EXCL, 0, "t")),
+		     &kind);
+	T_EQ(kind, EX_DEADLOCK);
+	mmtest_end(&t);
+
+	mmtest_begin(&t, 64);
+	ex_lock_init(&a, &ex_class_mmap_lock);
+	MM_VIOLATION(&t, (ex_lock_acquire(&a, EX_EXCL, 0, "t"), ex_lock_acquire(&a, EX_SHARED, 0, "t")),
+		     &kind);
+	T_EQ(kind, EX_DEADLOCK);
+	mmtest_end(&t);
+
+	mmtest_begin(&t, 64);
+	MM_VIOLATION(&t, (ex_bit_lock(&word, 0, &ex_class_folio_lock, 0, "t"),
+			  ex_bit_lock(&word, 0, &ex_class_folio_lock, 0, "t")), &kind);
+	T_EQ(kind, EX_DEADLOCK);
+	mmtest_end(&t);
+}
+
+/* A trylock of a lock I hold fails, whatever the mode; of a free one succeeds. */
+TEST(lock_trylock_of_own_lock_fails)
+{
+	struct mmtest t;
+	struct ex_lock a;
+
+	mmtest_begin(&t, 64);
+	ex_lock_init(&a, &ex_class_mmap_lock);
+	T_CHECK(ex_lock_tryacquire(&a, EX_SHARED, "t"));
+	T_CHECK(!ex_lock_tryacquire(&a, EX_SHARED, "t"));
+	T_CHECK(!ex_lock_tryacquire(&a, EX_EXCL, "t"));
+	ex_lock_release(&a, EX_SHARED, "t");
+	T_CHECK(ex_lock_tryacquire(&a, EX_EXCL, "t"));
+	T_CHECK(!ex_lock_tryacquire(&a, EX_SHARED, "t"));
+	ex_lock_release(&a, EX_EXCL, "t");
+	T_EQ(a.readers, 0);
+	T_CHECK(a.owner == NULL);
+	mmtest_end(&t);
+}
+
+/*
+ * vm_atomic_*: the plain path (one host thread) and the locked path (the
+ * pthread backend) give the same results: the old value, the new value,
+ * and for a failed cmpxchg the value found.
+ */
+static void atomics_agree(void)
+{
+	int i = 5, old = 4;
+	long l = -3;
+	unsigned long w = 0xf0;
+
+	T_EQ(vm_atomic_fetch_add(&i, 2, __ATOMIC_RELAXED), 5);
+	T_EQ(vm_atomic_fetch_sub(&i, 3, __ATOMIC_ACQ_REL), 7);
+	T_EQ(i, 4);
+	T_EQ(vm_atomic_fetch_or(&w, 0x0f, __ATOMIC_RELAXED), 0xf0);
+	T_EQ(vm_atomic_fetch_and(&w, ~0x30UL, __ATOMIC_RELAXED), 0xff);
+	T_EQ(w, 0xcf);
+	T_EQ(vm_atomic_fetch_add_long(&l, 10, __ATOMIC_RELAXED), -3);
+	T_EQ(l, 7);
+	T_EQ(vm_atomic_xchg(&w, 1, __ATOMIC_RELAXED), 0xcf);
+	T_EQ(w, 1);
+	T_CHECK(vm_atomic_cmpxchg(&i, &old, 9, __ATOMIC_ACQUIRE));
+	T_EQ(i, 9);
+	old = 4;
+	T_CHECK(!vm_atomic_cmpxchg(&i, &old, 1, __ATOMIC_ACQUIRE));
+	T_EQ(old, 9);
+	T_EQ(i, 9);
+}
+
+TEST(lock_vm_atomics_plain_and_locked_agree)
+{
+	atomics_agree();
+	ex_lock_use_pthreads(true);
+	atomics_agree();
+	ex_lock_use_pthreads(false);
+}
+
 TEST(lock_release_of_unheld_is_a_bug)
 {
 	struct mmtest t;
