@@ -141,31 +141,22 @@ TEST(lock_self_deadlock_is_reported)
  */
 TEST(lock_self_deadlock_is_reported_for_every_mode)
 {
+	static const enum ex_lock_mode modes[][2] = {
+		{ EX_SHARED, EX_SHARED }, { EX_EXCL, EX_EXCL }, { EX_EXCL, EX_SHARED },
+	};
 	struct mmtest t;
 	struct ex_lock a;
 	unsigned long word = 0;
 	enum ex_kind kind;
 
-	mmtest_begin(&t, 64);
-	ex_lock_init(&a, &ex_class_mmap_lock);
-	MM_VIOLATION(&t, (ex_lock_acquire(&a, EX_SHARED, 0, "t"), ex_lock_acquire(&a, EX_SHARED, 0, "t")),
-		     &kind);
-	T_EQ(kind, EX_DEADLOCK);
-	mmtest_end(&t);
-
-	mmtest_begin(&t, 64);
-	ex_lock_init(&a, &ex_class_mmap_lock);
-	MM_VIOLATION(&t, (ex_lock_acquire(&a, EX_EXCL, 0, "t"), ex_lock_acquire(&a, EX_EXCL, 0, "t")),
-		     &kind);
-	T_EQ(kind, EX_DEADLOCK);
-	mmtest_end(&t);
-
-	mmtest_begin(&t, 64);
-	ex_lock_init(&a, &ex_class_mmap_lock);
-	MM_VIOLATION(&t, (ex_lock_acquire(&a, EX_EXCL, 0, "t"), ex_lock_acquire(&a, EX_SHARED, 0, "t")),
-		     &kind);
-	T_EQ(kind, EX_DEADLOCK);
-	mmtest_end(&t);
+	for (volatile size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		mmtest_begin(&t, 64);
+		ex_lock_init(&a, &ex_class_mmap_lock);
+		MM_VIOLATION(&t, (ex_lock_acquire(&a, modes[i][0], 0, "t"),
+				  ex_lock_acquire(&a, modes[i][1], 0, "t")), &kind);
+		T_EQ(kind, EX_DEADLOCK);
+		mmtest_end(&t);
+	}
 
 	mmtest_begin(&t, 64);
 	MM_VIOLATION(&t, (ex_bit_lock(&word, 0, &ex_class_folio_lock, 0, "t"),
